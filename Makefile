@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is for the team.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# uv from the PATH if there is one, else installed once into .tools/ from PyPI.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help run test test-postgres bench clean
+
+help:
+	@echo "make run   - set up, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make test  - set up and run the whole test suite"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: $(VENV)/.synced
+	$(BIN)/broker db upgrade
+	$(BIN)/broker demo seed
+	@echo "Demo accounts:"; $(BIN)/broker demo users | $(BIN)/python -c 'import json,sys; [print(f"  {u[\"username\"]:20} {u[\"role\"]}") for u in json.load(sys.stdin)]'
+	@echo "Serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs)"
+	$(BIN)/broker serve
+
+test: $(VENV)/.synced
+	$(BIN)/pytest
+
+bench: $(VENV)/.synced
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .tools var .pytest_cache

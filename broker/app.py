@@ -1,0 +1,56 @@
+"""The FastAPI application, built by ``create_app(settings)``: no module-level app or engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.templating import Jinja2Templates
+
+from broker.api import health
+from broker.db import Database
+from broker.errors import install_error_handlers
+from broker.logging import RequestContextMiddleware, configure_logging
+from broker.migrate import script_heads
+from broker.settings import Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the broker for ``settings`` (read from the environment when not given)."""
+    settings = settings or Settings()
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="SEND consent broker",
+        summary="Consent-aware sharing of records for EHC needs assessments.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.migration_heads = script_heads()
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for ``uvicorn --factory``."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,51 @@
+"""The broker's own tables: user accounts and the notification outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, MetaData, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from consent.models import NAMING_CONVENTION, Organisation, Person, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """A person who signs in: a family member or a member of council staff.
+
+    ``issuer`` and ``external_subject`` tie the account to the identity provider's ``iss`` and
+    ``sub`` claims; the broker keeps no passwords.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Organisation.id))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Person.id))
+    issuer: Mapped[str | None] = mapped_column(String(300))
+    external_subject: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A notification waiting to be sent (GOV.UK Notify in production; shown on a page in development)."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    recipient_person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Person.id), index=True)
+    recipient_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(User.id), index=True)
+    template: Mapped[str] = mapped_column(String(64))
+    subject_line: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,62 @@
+"""Settings, read from the environment with the ``BROKER_`` prefix and validated at start."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Everything the broker reads from its environment.
+
+    Development and test run on the embedded default (SQLite, simulators, the development
+    identity provider).  Production refuses to start with any development default left in place.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BROKER_", env_file=None, extra="ignore")
+
+    environment: Environment = Environment.development
+    database_url: str = "sqlite:///var/broker.db"
+    data_dir: Path = Path("var")
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> Self:
+        if not self.is_production:
+            return self
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+            problems.append("BROKER_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.is_sqlite:
+            problems.append("BROKER_DATABASE_URL must point at PostgreSQL in production")
+        if not self.public_url.startswith("https://"):
+            problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self

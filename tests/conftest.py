@@ -1,0 +1,139 @@
+"""Fixtures shared by every test: a fresh, migrated database per test, on SQLite and PostgreSQL.
+
+Tests that take ``database_url`` (or anything built on it) run once on SQLite and, when
+``BROKER_TEST_DATABASE_URL`` points at a PostgreSQL server, once more on PostgreSQL.  The schema
+is made by the real migrations, once per backend per session, then copied for each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from broker.app import create_app
+from broker.db import Database, normalise_database_url
+from broker.migrate import upgrade
+from broker.settings import Settings
+
+POSTGRES_URL = os.environ.get("BROKER_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if POSTGRES_URL:
+        return "PostgreSQL tests: enabled (BROKER_TEST_DATABASE_URL is set)"
+    return "PostgreSQL tests: SKIPPED (set BROKER_TEST_DATABASE_URL to run them)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not POSTGRES_URL:
+        terminalreporter.write_line(
+            "note: the PostgreSQL variants were skipped because BROKER_TEST_DATABASE_URL is not set",
+            yellow=True,
+        )
+
+
+class PostgresDatabases:
+    """Creates a migrated template database once, then one copy of it per test."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = normalise_database_url(server_url)
+        self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.template = f"broker_tmpl_{uuid.uuid4().hex[:10]}"
+        self.created: list[str] = []
+
+    def _url_for(self, name: str) -> str:
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def prepare(self) -> None:
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.template}"'))
+        upgrade(self._url_for(self.template))
+
+    def new_database(self) -> str:
+        name = f"broker_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self._url_for(name)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        self.drop(self._url_for(self.template))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL: BROKER_TEST_DATABASE_URL is not set")
+    databases = PostgresDatabases(POSTGRES_URL)
+    databases.prepare()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the migration head, private to this test."""
+    if request.param == "sqlite":
+        path = tmp_path / "broker.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    url = databases.new_database()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(environment="test", database_url=database_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    db = Database(settings)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session on the test's database; the test commits when it needs to."""
+    with database.sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.database.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
