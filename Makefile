@@ -26,7 +26,8 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 run: $(VENV)/.synced
 	$(BIN)/broker db upgrade
 	$(BIN)/broker demo seed
-	@echo "Demo accounts:"; $(BIN)/broker demo users | $(BIN)/python -c 'import json,sys; [print(f"  {u[\"username\"]:20} {u[\"role\"]}") for u in json.load(sys.stdin)]'
+	@echo "Demo accounts (sign in as any of them; no passwords in development):"
+	@$(BIN)/broker demo users --table
 	@echo "Serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs)"
 	$(BIN)/broker serve
 

@@ -91,7 +91,9 @@ def demo_seed() -> None:
 
 
 @demo_app.command("users")
-def demo_users() -> None:
+def demo_users(
+    table: bool = typer.Option(False, "--table", help="Print a readable table instead of JSON."),
+) -> None:
     """Print the demo accounts as JSON: username, role, organisation and, for families, their children's ids."""
     from broker.db import Database
     from broker.demo import list_users
@@ -102,7 +104,12 @@ def demo_users() -> None:
     with database.unit_of_work() as session:
         users = list_users(session, date.today())
     database.dispose()
-    typer.echo(json.dumps(users, indent=2))
+    if not table:
+        typer.echo(json.dumps(users, indent=2))
+        return
+    for user in users:
+        where = user["organisation"] or f"family, decides for {len(user.get('children', []))} child(ren)"
+        typer.echo(f"  {user['username']:<20} {user['role']:<18} {where}")
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import TypeDecorator, create_engine, pool
+from sqlalchemy import TypeDecorator
 
+from broker.db import create_database_engine
 from broker.migrate import TARGET_METADATA
 
 target_metadata = TARGET_METADATA
@@ -18,7 +19,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_database_engine(url)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
