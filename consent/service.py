@@ -568,7 +568,7 @@ def _request_read(session: Session, request: ConsentRequest, at: datetime) -> Co
                 answered_at=answers[d.id].answered_at if d.id in answers else None,
                 consent_id=answers[d.id].consent_id if d.id in answers else None,
             )
-            for d in deciders
+            for d in sorted(deciders, key=lambda d: (people.get(d.person_id) or orgs.get(d.organisation_id) or "", str(d.id)))  # type: ignore[arg-type]
         ],
     )
 
