@@ -225,7 +225,7 @@ def _consent_reads(session: Session, consents: Sequence[Consent], at: datetime) 
                     version=version_numbers[e.consent_version_id], status=Status(e.status),
                     effective_at=e.effective_at, recorded_by_name=e.recorded_by_name, reason=e.reason,
                 )
-                for e in my_events
+                for e in sorted(my_events, key=lambda e: (e.effective_at, version_numbers[e.consent_version_id]))
             ],
         ))
     return result

@@ -60,7 +60,7 @@ def test_every_version_stays_readable_and_nothing_is_overwritten(session: Sessio
     assert [v.status for v in read.versions] == ["superseded", "withdrawn"]
     assert read.status == "withdrawn"
     assert [(e.version, e.status) for e in read.status_history] == [
-        (1, "active"), (2, "active"), (1, "superseded"), (2, "withdrawn")]
+        (1, "active"), (1, "superseded"), (2, "active"), (2, "withdrawn")]
     assert read.versions[0].valid_until == NOW + timedelta(days=365)
     assert {s.data_category for s in read.versions[1].scope} == {"EP_ADVICE", "HEALTH_ADVICE"}
 
