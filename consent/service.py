@@ -22,7 +22,7 @@ from consent.errors import (
 )
 from consent.models import (
     Consent, ConsentRequest, ConsentRequestAnswer, ConsentRequestDecider, ConsentScope, ConsentStatusEvent,
-    ConsentVersion, Person, utcnow,
+    ConsentVersion, Organisation, Person, utcnow,
 )
 from consent.schemas import (
     AnswerCreate, ConsentChange, ConsentCreate, ConsentRead, ConsentRequestCreate, ConsentRequestRead,
@@ -779,3 +779,25 @@ def transition_to_young_people(session: Session, at: datetime | None = None) -> 
             ))
         done.append(Transition(version.consent_id, subject.id, ends, requests))
     return done
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def organisation_names(session: Session, consent: ConsentRead) -> dict[uuid.UUID, str]:
+    """Names of every organisation a consent's versions mention."""
+    ids = {s.recipient_organisation_id for v in consent.versions for s in v.scope}
+    ids |= {s.holder_organisation_id for v in consent.versions for s in v.scope}
+    ids |= {v.grantor_organisation_id for v in consent.versions if v.grantor_organisation_id}
+    return repository.names_of_organisations(session, ids)
+
+
+def controller_of(session: Session, consent: ConsentRead) -> Organisation:
+    """The data controller for a consent: the top of the first recipient's organisation tree."""
+    organisation = repository.organisation(session, consent.versions[-1].scope[0].recipient_organisation_id)
+    assert organisation is not None
+    while organisation.parent_id is not None:
+        parent = repository.organisation(session, organisation.parent_id)
+        if parent is None:
+            break
+        organisation = parent
+    return organisation
