@@ -37,22 +37,28 @@ class Controller:
     url: str
 
 
-def _event(version: ConsentVersionRead) -> str:
-    if version.status is Status.active:
+def _event_name(version: ConsentVersionRead, status: Status) -> str:
+    if status is Status.active:
         return "granted" if version.version == 1 else "changed"
-    return version.status.value
+    return status.value
 
 
 def build_receipt(
     consent: ConsentRead, *, version: int | None, organisation_names: Mapping[uuid.UUID, str],
-    controller: Controller, withdraw_url: str,
+    controller: Controller, withdraw_url: str, event: str | None = None,
 ) -> dict[str, Any]:
-    """The receipt for ``version`` of ``consent`` (the current one by default), as a JSON-ready dict."""
+    """The receipt of one event (granted, changed, withdrawn, expired, superseded) of one version
+    of ``consent``, as a JSON-ready dict: by default the latest event of the current version."""
     chosen = next((v for v in consent.versions if v.version == (version or consent.current_version)), None)
     if chosen is None:
         raise NotFound("no such version of this consent")
     history = [e for e in consent.status_history if e.version == chosen.version]
-    event_time = max(e.effective_at for e in history)
+    if event is not None:
+        history = [e for e in history if _event_name(chosen, e.status) == event]
+    if not history:
+        raise NotFound(f"this version has no {event} event")
+    happened = history[-1]
+    event_name, event_time = _event_name(chosen, happened.status), happened.effective_at
     services = []
     for recipient in dict.fromkeys(s.recipient_organisation_id for s in chosen.scope):
         rows = [s for s in chosen.scope if s.recipient_organisation_id == recipient]
@@ -81,7 +87,7 @@ def build_receipt(
         "jurisdiction": "GB-ENG",
         "consentTimestamp": int(chosen.recorded_at.timestamp()),
         "collectionMethod": chosen.method.value,
-        "consentReceiptID": str(uuid.uuid5(_RECEIPT_NAMESPACE, f"{consent.id}:{chosen.version}:{_event(chosen)}")),
+        "consentReceiptID": str(uuid.uuid5(_RECEIPT_NAMESPACE, f"{consent.id}:{chosen.version}:{event_name}")),
         "language": "en",
         "piiPrincipalId": str(consent.subject_id),
         "piiControllers": [{
@@ -97,9 +103,9 @@ def build_receipt(
         # ISO/IEC TS 27560 consent record fields
         "recordId": str(consent.id),
         "recordVersion": chosen.version,
-        "event": _event(chosen),
+        "event": event_name,
         "eventTime": event_time.isoformat(),
-        "state": chosen.status.value,
+        "state": happened.status.value,
         "legalBasis": chosen.basis.value,
         "notice": {"version": chosen.notice_version},
         "grantor": {"name": chosen.grantor_name, "standing": chosen.standing.value,

@@ -8,7 +8,7 @@ decisions.  Every change and every decision is written to the audit log in the s
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
@@ -111,6 +111,10 @@ def withdraw_consent(consent_id: uuid.UUID, data: ConsentWithdraw, session: Sess
 def consent_receipt(
     consent_id: uuid.UUID, request: Request, session: SessionDep, caller: Reader,
     version: Annotated[int | None, Query(ge=1, description="a past version; the current one by default")] = None,
+    event: Annotated[
+        Literal["granted", "changed", "withdrawn", "expired", "superseded"] | None,
+        Query(description="which event of the version; its latest by default"),
+    ] = None,
 ) -> ReceiptRead:
     """The signed receipt of a grant, change or withdrawal (Kantara / ISO/IEC TS 27560 fields)."""
     consent = service.read_consent(session, consent_actions.actor_of(caller), consent_id)
@@ -119,7 +123,7 @@ def consent_receipt(
     receipt = receipts.build_receipt(
         consent, version=version, organisation_names=service.organisation_names(session, consent),
         controller=receipts.Controller(controller.name, controller.contact_email, public_url),
-        withdraw_url=f"{public_url}/consents/{consent.id}",
+        withdraw_url=f"{public_url}/consents/{consent.id}", event=event,
     )
     key = ed25519_key(request.app.state.settings, "receipts")
     return ReceiptRead(receipt=receipt, jws=receipts.sign_receipt(receipt, key),
