@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, exists, or_, select
+from sqlalchemy import Row, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from consent.models import (
@@ -37,38 +37,61 @@ def existing_organisation_ids(session: Session, ids: Collection[uuid.UUID]) -> s
     return set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(ids)))))
 
 
+_org = Organisation.__table__
+_person = Person.__table__
+
+# The decision's statements are built once: decide() runs on every disclosure, and building a
+# statement costs more than running it.
+_DECISION_SUBJECT = select(
+    _person.c.date_of_birth,
+    _person.c.address_confidential,
+    exists().where(_org.c.id == bindparam("recipient_id")).label("recipient_exists"),
+    exists().where(_org.c.id == bindparam("holder_id")).label("holder_exists"),
+).where(_person.c.id == bindparam("subject_id"), _person.c.is_subject.is_(True))
+
+_SCOPE_ROWS = (
+    select(
+        _scope.c.data_category, _scope.c.document_ref, _version.c.id.label("version_id"),
+        _version.c.consent_id, _version.c.version, _version.c.standing, _version.c.valid_from,
+        _version.c.valid_until, _version.c.recorded_at,
+    )
+    .join(_version, _version.c.id == _scope.c.consent_version_id)
+    .where(
+        _scope.c.subject_id == bindparam("subject_id"),
+        _scope.c.purpose == bindparam("purpose"),
+        _scope.c.recipient_organisation_id == bindparam("recipient_id"),
+        _scope.c.holder_organisation_id == bindparam("holder_id"),
+        _scope.c.data_category.in_(bindparam("categories", expanding=True)),
+    )
+)
+
+_AT = bindparam("at", type_=_version.c.valid_from.type)
+
+_PERMITTING_SCOPE_ROWS = _SCOPE_ROWS.where(
+    _version.c.valid_from <= _AT,
+    _version.c.recorded_at <= _AT,
+    or_(_version.c.valid_until.is_(None), _version.c.valid_until > _AT),
+    ~exists().where(
+        _event.c.consent_version_id == _version.c.id,
+        _event.c.status != "active",
+        _event.c.effective_at <= _AT,
+    ),
+).order_by(_version.c.recorded_at.desc(), _version.c.consent_id)
+
+_ANY_SCOPE_ROWS = (
+    _SCOPE_ROWS.add_columns(_event.c.status.label("ended_as"), _event.c.effective_at.label("ended_at"))
+    .outerjoin(_event, (_event.c.consent_version_id == _version.c.id) & (_event.c.status != "active"))
+    .order_by(_version.c.recorded_at.desc(), _version.c.consent_id)
+)
+
+
 def decision_subject(
     session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, holder_id: uuid.UUID
 ) -> Row | None:
     """The subject's date of birth and address flag, and whether recipient and holder exist: one query."""
-    org = Organisation.__table__
-    return session.execute(
-        select(
-            Person.date_of_birth,
-            Person.address_confidential,
-            exists().where(org.c.id == recipient_id).label("recipient_exists"),
-            exists().where(org.c.id == holder_id).label("holder_exists"),
-        ).where(Person.id == subject_id, Person.is_subject.is_(True))
+    return session.connection().execute(
+        _DECISION_SUBJECT, {"subject_id": subject_id, "recipient_id": recipient_id, "holder_id": holder_id}
     ).first()
-
-
-def _scope_rows(subject_id: uuid.UUID, purpose: str, recipient_id: uuid.UUID, holder_id: uuid.UUID,
-                categories: Sequence[str]):  # type: ignore[no-untyped-def]
-    return (
-        select(
-            _scope.c.data_category, _scope.c.document_ref, _version.c.id.label("version_id"),
-            _version.c.consent_id, _version.c.version, _version.c.standing, _version.c.valid_from,
-            _version.c.valid_until, _version.c.recorded_at,
-        )
-        .join(_version, _version.c.id == _scope.c.consent_version_id)
-        .where(
-            _scope.c.subject_id == subject_id,
-            _scope.c.purpose == purpose,
-            _scope.c.recipient_organisation_id == recipient_id,
-            _scope.c.holder_organisation_id == holder_id,
-            _scope.c.data_category.in_(list(categories)),
-        )
-    )
 
 
 def permitting_scope_rows(
@@ -77,37 +100,22 @@ def permitting_scope_rows(
 ) -> Sequence[Row]:
     """Scope rows of versions in force at ``at``: recorded, started, not ended, not withdrawn,
     expired or superseded by then. Newest version first. One indexed query."""
-    ended = exists().where(
-        _event.c.consent_version_id == _version.c.id,
-        _event.c.status != "active",
-        _event.c.effective_at <= at,
-    )
-    statement = _scope_rows(subject_id, purpose, recipient_id, holder_id, categories).where(
-        _version.c.valid_from <= at,
-        _version.c.recorded_at <= at,
-        or_(_version.c.valid_until.is_(None), _version.c.valid_until > at),
-        ~ended,
-    ).order_by(_version.c.recorded_at.desc(), _version.c.consent_id)
-    return session.execute(statement).all()
+    return session.connection().execute(_PERMITTING_SCOPE_ROWS, {
+        "subject_id": subject_id, "purpose": purpose, "recipient_id": recipient_id, "holder_id": holder_id,
+        "categories": list(categories), "at": at,
+    }).all()
 
 
 def any_scope_rows(
     session: Session, subject_id: uuid.UUID, purpose: str, recipient_id: uuid.UUID,
     holder_id: uuid.UUID, categories: Sequence[str],
 ) -> Sequence[Row]:
-    """Every scope row for these categories whatever its state: used to explain a refusal."""
-    statement = _scope_rows(subject_id, purpose, recipient_id, holder_id, categories).order_by(
-        _version.c.recorded_at.desc(), _version.c.consent_id
-    )
-    return session.execute(statement).all()
-
-
-def status_events_of_versions(session: Session, version_ids: Collection[uuid.UUID]) -> Sequence[ConsentStatusEvent]:
-    return session.scalars(
-        select(ConsentStatusEvent)
-        .where(ConsentStatusEvent.consent_version_id.in_(list(version_ids)))
-        .order_by(ConsentStatusEvent.effective_at)
-    ).all()
+    """Every scope row for these categories whatever its state, with how its version ended (one
+    row per ending: ``ended_as`` and ``ended_at``, or None), to explain a refusal."""
+    return session.connection().execute(_ANY_SCOPE_ROWS, {
+        "subject_id": subject_id, "purpose": purpose, "recipient_id": recipient_id, "holder_id": holder_id,
+        "categories": list(categories),
+    }).all()
 
 
 def consent(session: Session, consent_id: uuid.UUID) -> Consent | None:

@@ -505,7 +505,6 @@ def _explain_refusals(
     codes: Sequence[str], at: datetime, parents_until: datetime | None,
 ) -> dict[str, CategoryDecision]:
     rows = [r for r in repository.any_scope_rows(session, subject_id, purpose, recipient_id, holder_id, codes) if r.recorded_at <= at]
-    events = repository.status_events_of_versions(session, {r.version_id for r in rows})
     found = {}
     for code in codes:
         label = DATA_CATEGORIES[code].label
@@ -513,8 +512,10 @@ def _explain_refusals(
             f"No permission covers {label} for {PURPOSES[purpose].label}, from this holder to this recipient. "
             "You may ask the family; if they say no, the work goes ahead on the other evidence."
         )
-        for row in (r for r in rows if r.data_category == code):
-            ended = {e.status: e.effective_at for e in events if e.consent_version_id == row.version_id and e.effective_at <= at}
+        for version_id in dict.fromkeys(r.version_id for r in rows if r.data_category == code):
+            mine = [r for r in rows if r.version_id == version_id and r.data_category == code]
+            row = mine[0]
+            ended = {r.ended_as: r.ended_at for r in mine if r.ended_as is not None and r.ended_at <= at}
             if "withdrawn" in ended:
                 reason = f"The permission that covered {label} was withdrawn on {_when(ended['withdrawn'])}."
             elif "superseded" in ended:
