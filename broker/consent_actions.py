@@ -72,30 +72,29 @@ def _consent_details(consent: ConsentRead) -> dict[str, Any]:
     }
 
 
+def _audited(session: Session, who: Principal, event_type: str, consent: ConsentRead, reason: str | None = None) -> ConsentRead:
+    record(session, _event(who, event_type, "success", subject_id=consent.subject_id, purpose=_purposes(consent),
+                           reason=reason, details=_consent_details(consent)))
+    return consent
+
+
 def grant(session: Session, who: Principal, data: ConsentCreate, at: datetime | None = None) -> ConsentRead:
     """Record a permission and audit it."""
-    consent = service.grant_consent(session, actor_of(who), data, at)
-    record(session, _event(who, "consent.granted", "success", subject_id=consent.subject_id,
-                           purpose=_purposes(consent), details=_consent_details(consent)))
-    return consent
+    return _audited(session, who, "consent.granted", service.grant_consent(session, actor_of(who), data, at))
 
 
 def change(session: Session, who: Principal, consent_id: uuid.UUID, data: ConsentChange,
            at: datetime | None = None) -> ConsentRead:
     """Make a new version of a permission and audit it."""
     consent = service.change_consent(session, actor_of(who), consent_id, data, at)
-    record(session, _event(who, "consent.changed", "success", subject_id=consent.subject_id,
-                           purpose=_purposes(consent), reason=data.note, details=_consent_details(consent)))
-    return consent
+    return _audited(session, who, "consent.changed", consent, data.note)
 
 
 def withdraw(session: Session, who: Principal, consent_id: uuid.UUID, data: ConsentWithdraw,
              at: datetime | None = None) -> ConsentRead:
     """Withdraw a permission and audit it."""
     consent = service.withdraw_consent(session, actor_of(who), consent_id, data, at)
-    record(session, _event(who, "consent.withdrawn", "success", subject_id=consent.subject_id,
-                           purpose=_purposes(consent), reason=data.reason, details=_consent_details(consent)))
-    return consent
+    return _audited(session, who, "consent.withdrawn", consent, data.reason)
 
 
 def _raised(session: Session, who: Principal | None, public_url: str,
@@ -132,8 +131,7 @@ def answer(session: Session, who: Principal, request_id: uuid.UUID, data: Answer
                                "consent_id": str(consent.id) if consent else None, "conflict": request.conflict,
                            }))
     if consent is not None:
-        record(session, _event(who, "consent.granted", "success", subject_id=consent.subject_id,
-                               purpose=request.purpose, details=_consent_details(consent)))
+        _audited(session, who, "consent.granted", consent)
     return request, consent
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, bindparam, exists, or_, select
+from sqlalchemy import Row, bindparam, exists, select, true
 from sqlalchemy.orm import Session, aliased
 
 from consent.models import (
@@ -40,22 +40,20 @@ def existing_organisation_ids(session: Session, ids: Collection[uuid.UUID]) -> s
 _org = Organisation.__table__
 _person = Person.__table__
 
-# The decision's statements are built once: decide() runs on every disclosure, and building a
-# statement costs more than running it.
-_DECISION_SUBJECT = select(
-    _person.c.date_of_birth,
-    _person.c.address_confidential,
-    exists().where(_org.c.id == bindparam("recipient_id")).label("recipient_exists"),
-    exists().where(_org.c.id == bindparam("holder_id")).label("holder_exists"),
-).where(_person.c.id == bindparam("subject_id"), _person.c.is_subject.is_(True))
-
-_SCOPE_ROWS = (
+# The decision's statement is built once: decide() runs on every disclosure, and building a
+# statement costs more than running it.  It reads the whole history of the exact scope asked
+# about (every version's rows and how each version ended), which is a handful of rows found
+# through one index, and the rules are applied to it in Python, so that permits and the reasons
+# for refusals come from the same single round trip.
+_HISTORY = (
     select(
-        _scope.c.data_category, _scope.c.document_ref, _version.c.id.label("version_id"),
-        _version.c.consent_id, _version.c.version, _version.c.standing, _version.c.valid_from,
-        _version.c.valid_until, _version.c.recorded_at,
+        _scope.c.id.label("scope_id"), _scope.c.data_category, _scope.c.document_ref,
+        _version.c.id.label("version_id"), _version.c.consent_id, _version.c.version, _version.c.standing,
+        _version.c.valid_from, _version.c.valid_until, _version.c.recorded_at,
+        _event.c.status.label("ended_as"), _event.c.effective_at.label("ended_at"),
     )
     .join(_version, _version.c.id == _scope.c.consent_version_id)
+    .outerjoin(_event, (_event.c.consent_version_id == _version.c.id) & (_event.c.status != "active"))
     .where(
         _scope.c.subject_id == bindparam("subject_id"),
         _scope.c.purpose == bindparam("purpose"),
@@ -63,56 +61,33 @@ _SCOPE_ROWS = (
         _scope.c.holder_organisation_id == bindparam("holder_id"),
         _scope.c.data_category.in_(bindparam("categories", expanding=True)),
     )
+    .subquery("history")
 )
 
-_AT = bindparam("at", type_=_version.c.valid_from.type)
-
-_PERMITTING_SCOPE_ROWS = _SCOPE_ROWS.where(
-    _version.c.valid_from <= _AT,
-    _version.c.recorded_at <= _AT,
-    or_(_version.c.valid_until.is_(None), _version.c.valid_until > _AT),
-    ~exists().where(
-        _event.c.consent_version_id == _version.c.id,
-        _event.c.status != "active",
-        _event.c.effective_at <= _AT,
-    ),
-).order_by(_version.c.recorded_at.desc(), _version.c.consent_id)
-
-_ANY_SCOPE_ROWS = (
-    _SCOPE_ROWS.add_columns(_event.c.status.label("ended_as"), _event.c.effective_at.label("ended_at"))
-    .outerjoin(_event, (_event.c.consent_version_id == _version.c.id) & (_event.c.status != "active"))
-    .order_by(_version.c.recorded_at.desc(), _version.c.consent_id)
+_DECISION = (
+    select(
+        _person.c.date_of_birth,
+        _person.c.address_confidential,
+        exists().where(_org.c.id == bindparam("recipient_id")).label("recipient_exists"),
+        exists().where(_org.c.id == bindparam("holder_id")).label("holder_exists"),
+        *_HISTORY.c,
+    )
+    .select_from(_person)
+    .outerjoin(_HISTORY, true())
+    .where(_person.c.id == bindparam("subject_id"), _person.c.is_subject.is_(True))
+    .order_by(_HISTORY.c.recorded_at.desc(), _HISTORY.c.consent_id, _HISTORY.c.scope_id)
 )
 
 
-def decision_subject(
-    session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, holder_id: uuid.UUID
-) -> Row | None:
-    """The subject's date of birth and address flag, and whether recipient and holder exist: one query."""
-    return session.connection().execute(
-        _DECISION_SUBJECT, {"subject_id": subject_id, "recipient_id": recipient_id, "holder_id": holder_id}
-    ).first()
-
-
-def permitting_scope_rows(
-    session: Session, subject_id: uuid.UUID, purpose: str, recipient_id: uuid.UUID,
-    holder_id: uuid.UUID, categories: Sequence[str], at: datetime,
-) -> Sequence[Row]:
-    """Scope rows of versions in force at ``at``: recorded, started, not ended, not withdrawn,
-    expired or superseded by then. Newest version first. One indexed query."""
-    return session.connection().execute(_PERMITTING_SCOPE_ROWS, {
-        "subject_id": subject_id, "purpose": purpose, "recipient_id": recipient_id, "holder_id": holder_id,
-        "categories": list(categories), "at": at,
-    }).all()
-
-
-def any_scope_rows(
+def decision_rows(
     session: Session, subject_id: uuid.UUID, purpose: str, recipient_id: uuid.UUID,
     holder_id: uuid.UUID, categories: Sequence[str],
 ) -> Sequence[Row]:
-    """Every scope row for these categories whatever its state, with how its version ended (one
-    row per ending: ``ended_as`` and ``ended_at``, or None), to explain a refusal."""
-    return session.connection().execute(_ANY_SCOPE_ROWS, {
+    """The subject's date of birth and address flag, whether recipient and holder exist, and every
+    scope row ever recorded for exactly this scope with how its version ended (one row per
+    ending; ``ended_as`` None if it has not), newest version first.  No rows: no such subject.
+    One indexed query."""
+    return session.connection().execute(_DECISION, {
         "subject_id": subject_id, "purpose": purpose, "recipient_id": recipient_id, "holder_id": holder_id,
         "categories": list(categories),
     }).all()

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -435,6 +436,22 @@ def withdraw_consent(
 
 # --- the decision ---------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _ScopeHistory:
+    """One scope row of one version, and when that version ended in each way it has."""
+
+    row: Any
+    ended: dict[str, datetime]
+
+    def in_force(self, at: datetime) -> bool:
+        row = self.row
+        return (
+            row.recorded_at <= at and row.valid_from <= at
+            and (row.valid_until is None or row.valid_until > at)
+            and not any(when <= at for when in self.ended.values())
+        )
+
+
 def decide(
     session: Session, subject_id: uuid.UUID, recipient_organisation_id: uuid.UUID, purpose: str,
     categories: Sequence[str], holder_organisation_id: uuid.UUID, at: datetime,
@@ -442,98 +459,90 @@ def decide(
     """For each category: may ``holder`` disclose it to ``recipient`` for ``purpose`` at ``at``?
 
     Deny unless a permission version in force at ``at`` covers exactly this subject, purpose,
-    recipient, holder and category.  A pure function of stored state and ``at``: versions count
-    from when they were recorded and started, until they end, are withdrawn or superseded, and a
-    parent's permission stops at the end of compulsory school age.  One indexed query when
-    everything is permitted; a second only to explain a refusal.
+    recipient, holder and category.  A pure function of stored state and ``at``: a version counts
+    from when it was recorded and started until it ends, is withdrawn, expires or is superseded,
+    and a parent's permission stops at the end of compulsory school age.  One indexed query.
     """
     wanted = check_categories(categories)
     check_purpose(purpose)
-    subject = repository.decision_subject(session, subject_id, recipient_organisation_id, holder_organisation_id)
-    if subject is None:
+    rows = repository.decision_rows(session, subject_id, purpose, recipient_organisation_id, holder_organisation_id, wanted)
+    if not rows:
         raise NotFound("no such subject")
+    subject = rows[0]
     if not subject.recipient_exists:
         raise UnknownReference("unknown recipient organisation")
     if not subject.holder_exists:
         raise UnknownReference("unknown holder organisation")
+    history: dict[uuid.UUID, _ScopeHistory] = {}
+    for row in rows:
+        if row.scope_id is None:
+            continue
+        entry = history.setdefault(row.scope_id, _ScopeHistory(row, {}))
+        if row.ended_as is not None:
+            entry.ended[row.ended_as] = row.ended_at
     parents_until = young_person_from(subject.date_of_birth) if subject.date_of_birth else None
     parental_over = parents_until is not None and at >= parents_until
-    rows = repository.permitting_scope_rows(
-        session, subject_id, purpose, recipient_organisation_id, holder_organisation_id, wanted, at
-    )
-    results: dict[str, CategoryDecision] = {}
+    results = []
     for code in wanted:
         if code == "ID_CONTACT" and subject.address_confidential:
-            results[code] = _deny(code, "Contact details are withheld automatically because the address is confidential.")
+            results.append(_deny(code, "Contact details are withheld automatically because the address is confidential."))
             continue
-        usable = [r for r in rows if r.data_category == code and not (r.standing in PARENTAL_STANDINGS and parental_over)]
+        mine = [h for h in history.values() if h.row.data_category == code]
+        usable = [h.row for h in mine if h.in_force(at) and not (h.row.standing in PARENTAL_STANDINGS and parental_over)]
         whole = next((r for r in usable if r.document_ref is None), None)
         if whole is not None:
-            results[code] = CategoryDecision(code, True, whole.consent_id, whole.version, None, _permit_reason(whole))
+            results.append(CategoryDecision(code, True, whole.consent_id, whole.version, None, _permit_reason(whole)))
         elif usable:
             first = usable[0]
             documents = sorted({r.document_ref for r in usable if r.consent_id == first.consent_id})
-            results[code] = CategoryDecision(
+            results.append(CategoryDecision(
                 code, True, first.consent_id, first.version, documents,
                 _permit_reason(first) + f" Only the named document(s) may be shared: {', '.join(documents)}.",
-            )
-    denied = [c for c in wanted if c not in results]
-    if denied:
-        results.update(_explain_refusals(
-            session, subject_id, purpose, recipient_organisation_id, holder_organisation_id, denied, at, parents_until,
-        ))
-    return Decision(
-        subject_id, recipient_organisation_id, purpose, holder_organisation_id, at, [results[c] for c in wanted]
-    )
+            ))
+        else:
+            results.append(_deny(code, _refusal_reason(code, purpose, mine, at, parents_until)))
+    return Decision(subject_id, recipient_organisation_id, purpose, holder_organisation_id, at, results)
 
 
 def _when(moment: datetime) -> str:
     return f"{local_date(moment):%-d %B %Y}"
 
 
-def _permit_reason(row: object) -> str:
-    until = f", until {_when(row.valid_until)}" if row.valid_until is not None else ", with no end date"  # type: ignore[attr-defined]
-    return f"Permitted by the family's permission (version {row.version}{until})."  # type: ignore[attr-defined]
+def _permit_reason(row: Any) -> str:
+    until = f", until {_when(row.valid_until)}" if row.valid_until is not None else ", with no end date"
+    return f"Permitted by the family's permission (version {row.version}{until})."
 
 
 def _deny(code: str, reason: str) -> CategoryDecision:
     return CategoryDecision(code, False, None, None, None, reason)
 
 
-def _explain_refusals(
-    session: Session, subject_id: uuid.UUID, purpose: str, recipient_id: uuid.UUID, holder_id: uuid.UUID,
-    codes: Sequence[str], at: datetime, parents_until: datetime | None,
-) -> dict[str, CategoryDecision]:
-    rows = [r for r in repository.any_scope_rows(session, subject_id, purpose, recipient_id, holder_id, codes) if r.recorded_at <= at]
-    found = {}
-    for code in codes:
-        label = DATA_CATEGORIES[code].label
-        reason = (
-            f"No permission covers {label} for {PURPOSES[purpose].label}, from this holder to this recipient. "
-            "You may ask the family; if they say no, the work goes ahead on the other evidence."
-        )
-        for version_id in dict.fromkeys(r.version_id for r in rows if r.data_category == code):
-            mine = [r for r in rows if r.version_id == version_id and r.data_category == code]
-            row = mine[0]
-            ended = {r.ended_as: r.ended_at for r in mine if r.ended_as is not None and r.ended_at <= at}
-            if "withdrawn" in ended:
-                reason = f"The permission that covered {label} was withdrawn on {_when(ended['withdrawn'])}."
-            elif "superseded" in ended:
-                reason = f"The permission was changed on {_when(ended['superseded'])} and no longer covers {label}."
-            elif row.standing in PARENTAL_STANDINGS and parents_until is not None and at >= parents_until:
-                reason = (
-                    f"The permission for {label} was given by a parent and stopped applying on {_when(parents_until)}, "
-                    "at the end of compulsory school age: the young person now decides."
-                )
-            elif row.valid_until is not None and row.valid_until <= at or "expired" in ended:
-                reason = f"The permission that covered {label} ended on {_when(row.valid_until or ended['expired'])}."
-            elif row.valid_from > at:
-                reason = f"The permission for {label} starts on {_when(row.valid_from)}."
-            else:
-                continue
-            break
-        found[code] = _deny(code, reason)
-    return found
+def _refusal_reason(
+    code: str, purpose: str, history: Sequence[_ScopeHistory], at: datetime, parents_until: datetime | None
+) -> str:
+    """Why nothing permits ``code``, from the newest permission that once covered it (if any)."""
+    label = DATA_CATEGORIES[code].label
+    for entry in history:
+        row, ended = entry.row, {k: v for k, v in entry.ended.items() if v <= at}
+        if row.recorded_at > at:
+            continue
+        if "withdrawn" in ended:
+            return f"The permission that covered {label} was withdrawn on {_when(ended['withdrawn'])}."
+        if "superseded" in ended:
+            return f"The permission was changed on {_when(ended['superseded'])} and no longer covers {label}."
+        if row.standing in PARENTAL_STANDINGS and parents_until is not None and at >= parents_until:
+            return (
+                f"The permission for {label} was given by a parent and stopped applying on {_when(parents_until)}, "
+                "at the end of compulsory school age: the young person now decides."
+            )
+        if "expired" in ended or (row.valid_until is not None and row.valid_until <= at):
+            return f"The permission that covered {label} ended on {_when(ended.get('expired') or row.valid_until)}."
+        if row.valid_from > at:
+            return f"The permission for {label} starts on {_when(row.valid_from)}."
+    return (
+        f"No permission covers {label} for {PURPOSES[purpose].label}, from this holder to this recipient. "
+        "You may ask the family; if they say no, the work goes ahead on the other evidence."
+    )
 
 
 # --- consent requests -----------------------------------------------------------------------
