@@ -1,0 +1,184 @@
+"""Queries on the audit tables: select(), insert(), flush(); never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
+
+
+def take_next_seq(session: Session) -> int:
+    """Claim the next entry number, locking the counter row until this transaction ends.
+
+    The counter update is the row lock: on PostgreSQL concurrent appenders queue on it, so numbers
+    are handed out in commit order and a rolled-back append hands its number back; on SQLite the
+    update takes the database write lock, with the same effect.
+    """
+    claimed = session.execute(
+        update(AuditSequence)
+        .where(AuditSequence.id == 1)
+        .values(next_seq=AuditSequence.next_seq + 1)
+        .returning(AuditSequence.next_seq)
+    ).scalar_one()
+    return claimed - 1
+
+
+def insert_entry(session: Session, values: dict[str, Any]) -> None:
+    session.execute(insert(AuditEntry), [values])
+
+
+def next_seq(session: Session) -> int:
+    return session.execute(select(AuditSequence.next_seq).where(AuditSequence.id == 1)).scalar_one()
+
+
+def get_entry(session: Session, seq: int) -> AuditEntry | None:
+    return session.get(AuditEntry, seq)
+
+
+def find_entries(
+    session: Session,
+    *,
+    subject_id: str | None = None,
+    actor_user_id: str | None = None,
+    actor_organisation_id: str | None = None,
+    event_types: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_seq: int | None = None,
+    seqs_below: int | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """Entries matching every filter given, in sequence order."""
+    query = select(AuditEntry).order_by(AuditEntry.seq)
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    if actor_user_id is not None:
+        query = query.where(AuditEntry.actor_user_id == actor_user_id)
+    if actor_organisation_id is not None:
+        query = query.where(AuditEntry.actor_organisation_id == actor_organisation_id)
+    if event_types:
+        query = query.where(AuditEntry.event_type.in_(list(event_types)))
+    if since is not None:
+        query = query.where(AuditEntry.recorded_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.recorded_at < until)
+    if after_seq is not None:
+        query = query.where(AuditEntry.seq > after_seq)
+    if seqs_below is not None:
+        query = query.where(AuditEntry.seq < seqs_below)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def stream_entries(session: Session, start: int = 0, end: int | None = None, *, chunk: int = 10_000) -> Iterator[AuditEntry]:
+    """Every entry from ``start`` (to ``end``, exclusive) in sequence order, fetched ``chunk`` at a time."""
+    position = start
+    while end is None or position < end:
+        query = select(AuditEntry).where(AuditEntry.seq >= position).order_by(AuditEntry.seq).limit(chunk)
+        if end is not None:
+            query = query.where(AuditEntry.seq < end)
+        rows = list(session.execute(query).scalars())
+        if not rows:
+            return
+        yield from rows
+        session.expunge_all()
+        position = rows[-1].seq + 1
+
+
+def stream_leaf_hashes(session: Session, start: int, end: int | None = None, *, chunk: int = 50_000) -> Iterator[tuple[int, bytes]]:
+    """``(seq, leaf_hash)`` from ``start`` in sequence order."""
+    position = start
+    while end is None or position < end:
+        query = (
+            select(AuditEntry.seq, AuditEntry.leaf_hash)
+            .where(AuditEntry.seq >= position).order_by(AuditEntry.seq).limit(chunk)
+        )
+        if end is not None:
+            query = query.where(AuditEntry.seq < end)
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for seq, leaf in rows:
+            yield seq, bytes(leaf)
+        position = rows[-1][0] + 1
+
+
+def lock_tree_state(session: Session) -> AuditTreeState:
+    return session.execute(
+        select(AuditTreeState).where(AuditTreeState.id == 1).with_for_update()
+    ).scalar_one()
+
+
+def tree_state(session: Session) -> AuditTreeState:
+    return session.execute(select(AuditTreeState).where(AuditTreeState.id == 1)).scalar_one()
+
+
+def save_tree_state(session: Session, size: int, peaks: bytes) -> None:
+    session.execute(update(AuditTreeState).where(AuditTreeState.id == 1).values(size=size, peaks=peaks))
+
+
+def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+    if nodes:
+        session.execute(insert(AuditTreeNode), [{"level": l, "index": i, "hash": h} for l, i, h in nodes])
+
+
+def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves."""
+    by_level: dict[int, set[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, set()).add(index)
+    found: dict[tuple[int, int], bytes] = {}
+    leaves = by_level.pop(0, None)
+    if leaves:
+        rows = session.execute(select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(sorted(leaves))))
+        found.update({(0, seq): bytes(h) for seq, h in rows})
+    if by_level:
+        condition = or_(*(
+            and_(AuditTreeNode.level == level, AuditTreeNode.index.in_(sorted(indexes)))
+            for level, indexes in by_level.items()
+        ))
+        rows = session.execute(select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(condition))
+        found.update({(level, index): bytes(h) for level, index, h in rows})
+    return found
+
+
+def stream_nodes(session: Session, *, chunk: int = 50_000) -> Iterator[tuple[int, int, bytes]]:
+    """Every stored interior node, ordered by level then index."""
+    last: tuple[int, int] = (0, -1)
+    while True:
+        query = (
+            select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash)
+            .where(or_(AuditTreeNode.level > last[0], and_(AuditTreeNode.level == last[0], AuditTreeNode.index > last[1])))
+            .order_by(AuditTreeNode.level, AuditTreeNode.index).limit(chunk)
+        )
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for level, index, h in rows:
+            yield level, index, bytes(h)
+        last = (rows[-1][0], rows[-1][1])
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.execute(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def get_checkpoint(session: Session, tree_size: int) -> AuditCheckpoint | None:
+    return session.get(AuditCheckpoint, tree_size)
+
+
+def all_checkpoints(session: Session) -> list[AuditCheckpoint]:
+    return list(session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)).scalars())
+
+
+def insert_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
+    session.add(checkpoint)
+    session.flush()
