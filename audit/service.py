@@ -7,14 +7,16 @@ once the change commits.  Services here only flush; the caller commits.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from audit import merkle, repository
+from audit import merkle, notes, repository, tree
 from audit.encoding import EVENT_FIELDS, canonical_json, entry_bytes
+from audit.errors import NotFound
 from audit.events import AuditEvent
-from audit.models import utcnow
+from audit.models import AuditCheckpoint, AuditEntry, utcnow
 
 
 def append(session: Session, event: AuditEvent, *, at: datetime | None = None) -> int:
@@ -37,3 +39,58 @@ def append(session: Session, event: AuditEvent, *, at: datetime | None = None) -
         session, {**fields, "seq": seq, "recorded_at": recorded_at, "details": details, "leaf_hash": leaf}
     )
     return seq
+
+
+def sign_checkpoint(
+    session: Session, private_key: Ed25519PrivateKey, origin: str, *, at: datetime | None = None
+) -> AuditCheckpoint:
+    """Extend the tree over every entry so far and sign a checkpoint of it (the latest, if no newer).
+
+    The key name in the signature line is the origin, as C2SP logs conventionally do.
+    """
+    head = tree.extend(session)
+    latest = repository.latest_checkpoint(session)
+    if latest is not None and latest.tree_size >= head.size:
+        return latest
+    note = notes.sign_note(notes.checkpoint_body(origin, head.size, head.root), origin, private_key)
+    checkpoint = AuditCheckpoint(
+        tree_size=head.size, root_hash=head.root, origin=origin, note=note, signed_at=at or utcnow()
+    )
+    repository.insert_checkpoint(session, checkpoint)
+    return checkpoint
+
+
+def checkpoint_is_due(session: Session, min_interval: timedelta, *, now: datetime | None = None) -> bool:
+    """True when entries were appended since the latest checkpoint and it is at least ``min_interval`` old."""
+    latest = repository.latest_checkpoint(session)
+    if repository.next_seq(session) == (latest.tree_size if latest else 0):
+        return False
+    return latest is None or (now or utcnow()) - latest.signed_at >= min_interval
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    """The newest signed checkpoint, if any has been signed."""
+    return repository.latest_checkpoint(session)
+
+
+def verifier_key(private_key: Ed25519PrivateKey, origin: str) -> str:
+    """The C2SP verifier key for checkpoints signed by ``private_key`` under ``origin``."""
+    return notes.verifier_key(origin, private_key.public_key())
+
+
+def get_entry(session: Session, seq: int) -> AuditEntry:
+    """Entry ``seq``; :class:`NotFound` if the log has no such entry."""
+    entry = repository.get_entry(session, seq)
+    if entry is None:
+        raise NotFound(f"the audit log has no entry {seq}")
+    return entry
+
+
+def inclusion_proof(session: Session, index: int, tree_size: int) -> list[bytes]:
+    """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
+    return tree.inclusion_proof(session, index, tree_size)
+
+
+def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
+    """The RFC 9162 consistency proof between the trees of ``first`` and ``second`` entries."""
+    return tree.consistency_proof(session, first, second)

@@ -124,3 +124,19 @@ def test_on_conflict_update_cannot_overwrite_an_entry(session: Session) -> None:
         ))
     session.rollback()
     assert session.execute(select(AuditEntry.event_type)).scalars().all() == ["consent.granted"]
+
+
+def test_the_encoding_splices_details_exactly_as_a_full_canonical_encoding_would() -> None:
+    import json
+
+    from audit.encoding import canonical_json
+
+    tricky = ',"event_type":"x"\\",\n\u00e9\U0001f600'
+    fields = {name: tricky for name in ("event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
+              "actor_organisation_id", "subject_id", "purpose", "case_reference", "reason", "request_id")}
+    details = {"z": [1, 2.5, None, True], "a": {"y": tricky, "b": "ü"}}
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    encoded = entry_bytes(7, at, fields, canonical_json(details))
+    expected = {**fields, "details": details, "seq": 7, "recorded_at": "2026-01-02T03:04:05.000000Z", "v": 1}
+    assert encoded == canonical_json(expected).encode()
+    assert json.loads(encoded) == expected
