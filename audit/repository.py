@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
@@ -182,3 +182,48 @@ def all_checkpoints(session: Session) -> list[AuditCheckpoint]:
 def insert_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
     session.add(checkpoint)
     session.flush()
+
+
+ENTRY_COLUMNS = (
+    AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.event_type, AuditEntry.outcome, AuditEntry.actor_user_id,
+    AuditEntry.actor_username, AuditEntry.actor_role, AuditEntry.actor_organisation_id, AuditEntry.subject_id,
+    AuditEntry.purpose, AuditEntry.case_reference, AuditEntry.reason, AuditEntry.request_id,
+    AuditEntry.details, AuditEntry.leaf_hash,
+)
+
+
+def stream_entry_rows(session: Session, *, chunk: int = 20_000) -> Iterator[Any]:
+    """Every entry as a plain row (the columns of ENTRY_COLUMNS), in sequence order, without ORM objects."""
+    position = -1
+    while True:
+        rows = session.execute(
+            select(*ENTRY_COLUMNS).where(AuditEntry.seq > position).order_by(AuditEntry.seq).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        position = rows[-1][0]
+
+
+def stream_nodes_at_level(session: Session, level: int, *, chunk: int = 20_000) -> Iterator[tuple[int, bytes]]:
+    """``(index, hash)`` of every stored node at ``level``, in index order."""
+    position = -1
+    while True:
+        rows = session.execute(
+            select(AuditTreeNode.index, AuditTreeNode.hash)
+            .where(AuditTreeNode.level == level, AuditTreeNode.index > position)
+            .order_by(AuditTreeNode.index).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for index, h in rows:
+            yield index, bytes(h)
+        position = rows[-1][0]
+
+
+def node_levels(session: Session) -> list[int]:
+    return list(session.execute(select(AuditTreeNode.level).distinct()).scalars())
+
+
+def count_entries(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
