@@ -11,7 +11,9 @@ keeps every signed checkpoint.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger, CheckConstraint, DateTime, Index, Integer, LargeBinary, MetaData, String, Text,
@@ -84,6 +86,11 @@ class AuditEntry(Base):
     # The canonical JSON text of AuditEvent.details, stored as text so it hashes back exactly.
     details: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    @property
+    def details_data(self) -> dict[str, Any]:
+        """``details`` parsed."""
+        return json.loads(self.details)
 
 
 class AuditSequence(Base):

@@ -94,3 +94,8 @@ def inclusion_proof(session: Session, index: int, tree_size: int) -> list[bytes]
 def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
     """The RFC 9162 consistency proof between the trees of ``first`` and ``second`` entries."""
     return tree.consistency_proof(session, first, second)
+
+
+def root_at(session: Session, tree_size: int) -> bytes:
+    """The root hash of the tree of the first ``tree_size`` entries."""
+    return tree.root_at(session, tree_size)

@@ -1,0 +1,129 @@
+"""The audit log over HTTP: IG search, proofs, the public checkpoint and key, families' access logs."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from audit import merkle, notes, service
+from audit.events import AuditEvent
+from broker.demo import demo_id
+
+AMELIA = str(demo_id("person:amelia"))
+OLIVER = str(demo_id("person:oliver"))
+SARAH_USER = str(demo_id("user:sarah.clarke"))
+DAVID_USER = str(demo_id("user:david.clarke"))
+SEN = str(demo_id("org:NCC-SEN"))
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _b64(value: str) -> bytes:
+    return base64.b64decode(value)
+
+
+def seed_log(session: Session) -> None:
+    events = [
+        AuditEvent("disclosure.made", "success", actor_user_id=str(demo_id("user:sen.caseworker")), actor_role="caseworker",
+                   actor_organisation_id=SEN, subject_id=AMELIA, purpose="EHC_NEEDS_ASSESSMENT", case_reference="EHC-1",
+                   details={"categories": ["EDUCATION"], "consent_id": "c-1", "consent_version": 2}),
+        AuditEvent("consent.granted", "success", actor_user_id=SARAH_USER, actor_role="family", subject_id=AMELIA,
+                   details={"consent_id": "c-1"}),
+        AuditEvent("consent.withdrawn", "success", actor_user_id=DAVID_USER, actor_role="family", subject_id=AMELIA),
+        AuditEvent("disclosure.made", "success", actor_user_id=str(demo_id("user:sen.caseworker")), actor_role="caseworker",
+                   actor_organisation_id=SEN, subject_id=AMELIA, details={"private_to": [DAVID_USER]}),
+        AuditEvent("break_glass.opened", "success", actor_user_id=str(demo_id("user:safeguarding.lead")),
+                   actor_role="safeguarding_lead", actor_organisation_id=str(demo_id("org:NCC-CSC")), subject_id=AMELIA,
+                   purpose="SAFEGUARDING", details={"legal_basis": "Children Act 1989 s.47"}),
+        AuditEvent("disclosure.made", "success", actor_role="caseworker", actor_organisation_id=SEN, subject_id=OLIVER),
+    ]
+    for n, event in enumerate(events):
+        service.append(session, event, at=T0 + timedelta(minutes=n))
+    session.commit()
+
+
+@pytest.mark.usefixtures("demo")
+def test_only_information_governance_may_search(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/audit/events").status_code == 401
+    assert client.get("/api/v1/audit/events", headers=auth_headers("sen.caseworker")).status_code == 403
+    assert client.get("/api/v1/audit/proofs/inclusion?index=0&tree_size=1",
+                      headers=auth_headers("sarah.clarke")).status_code == 403
+
+
+def test_search_filters_pages_and_is_itself_audited(client: TestClient, session: Session, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    seed_log(session)
+    ig = auth_headers("ig.auditor")
+    first = client.get(f"/api/v1/audit/events?subject={AMELIA}&limit=2", headers=ig)
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [e["seq"] for e in page["items"]] == [0, 1] and page["next_cursor"]
+    rest = client.get(f"/api/v1/audit/events?subject={AMELIA}&limit=10&cursor={page['next_cursor']}", headers=ig).json()
+    # the first search (entry 6) was about Amelia, so it is itself in her entries
+    assert [e["seq"] for e in rest["items"]] == [2, 3, 4, 6] and rest["next_cursor"] is None
+    typed = client.get("/api/v1/audit/events?event_type=consent.granted&event_type=consent.withdrawn", headers=ig).json()
+    assert [e["seq"] for e in typed["items"]] == [1, 2]
+    by_org = client.get(f"/api/v1/audit/events?organisation={SEN}&since=2026-11-02T09:02:00Z", headers=ig).json()
+    assert [e["seq"] for e in by_org["items"]] == [3, 5]
+    one = client.get("/api/v1/audit/events/0", headers=ig).json()
+    assert one["details"]["consent_version"] == 2 and one["recorded_at"] == "2026-11-02T09:00:00.000000Z"
+    assert client.get("/api/v1/audit/events/999", headers=ig).status_code == 404
+    assert client.get("/api/v1/audit/events?cursor=!!", headers=ig).status_code == 422
+    searches = client.get("/api/v1/audit/events?event_type=audit.searched", headers=ig).json()["items"]
+    assert len(searches) == 5 and searches[0]["actor_username"] == "ig.auditor"  # failed look-ups roll back
+    assert searches[0]["details"]["subject_id"] == AMELIA
+
+
+def test_public_checkpoint_and_key_verify_proofs(client: TestClient, session: Session, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    seed_log(session)
+    key = client.get("/api/v1/audit/verifier-key")
+    assert key.status_code == 200 and key.headers["content-type"].startswith("text/plain")
+    verifier = notes.parse_verifier_key(key.text)
+    note = client.get("/api/v1/audit/checkpoint")
+    assert note.status_code == 200 and note.headers["content-type"].startswith("text/plain")
+    checkpoint = notes.parse_checkpoint(notes.open_note(note.text, verifier))
+    assert checkpoint.tree_size == 6
+    ig = auth_headers("ig.auditor")
+    for index in range(6):
+        proof = client.get(f"/api/v1/audit/proofs/inclusion?index={index}&tree_size=6", headers=ig).json()
+        merkle.verify_inclusion(_b64(proof["leaf_hash"]), index, 6, [_b64(p) for p in proof["proof"]], checkpoint.root)
+    consistency = client.get("/api/v1/audit/proofs/consistency?first=3&second=6", headers=ig).json()
+    merkle.verify_consistency(3, 6, [_b64(p) for p in consistency["proof"]], _b64(consistency["first_root"]), checkpoint.root)
+    assert client.get("/api/v1/audit/proofs/inclusion?index=6&tree_size=6", headers=ig).status_code == 422
+    assert client.get("/api/v1/audit/proofs/consistency?first=4&second=99", headers=ig).status_code == 422
+
+
+def test_a_parent_sees_their_childs_access_log_without_the_other_parents_business(
+    client: TestClient, session: Session, auth_headers  # type: ignore[no-untyped-def]
+) -> None:
+    seed_log(session)
+    sarah = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke"))
+    assert sarah.status_code == 200, sarah.text
+    items = sarah.json()["items"]
+    assert [i["who"] for i in items] == ["a caseworker at Northshire SEN team", "You"]
+    assert items[0]["what"] == "was shown information about your child"
+    assert items[0]["why"] == "an education, health and care needs assessment"
+    assert items[0]["category"] == "education" and items[0]["permission"] == "your permission (version 2)"
+    assert "sen.caseworker" not in sarah.text and "Sam" not in sarah.text
+
+    david = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("david.clarke")).json()["items"]
+    assert [i["what"] for i in david] == [
+        "was shown information about your child", "permission was withdrawn", "was shown information about your child"]
+    assert david[1]["who"] == "You"
+
+    # safeguarding access appears once IG releases it
+    ig = auth_headers("ig.auditor")
+    assert client.post("/api/v1/audit/events/4/release", headers=ig).status_code == 204
+    released = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke")).json()["items"]
+    assert released[-1]["why"] == "keeping your child safe (safeguarding)"
+    assert released[-1]["permission"] == "Children Act 1989 s.47"
+    assert released[-1]["who"] == "a safeguarding lead at Northshire children's social care"
+
+
+@pytest.mark.usefixtures("demo")
+def test_no_access_log_for_someone_who_may_not_decide(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("priya.bennett")).status_code == 404
+    assert client.get(f"/api/v1/subjects/{OLIVER}/access-log", headers=auth_headers("priya.bennett")).status_code == 200
+    assert client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sen.caseworker")).status_code == 403
