@@ -7,6 +7,7 @@ once the change commits.  Services here only flush; the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,19 +27,28 @@ def append(session: Session, event: AuditEvent, *, at: datetime | None = None) -
     counter row stays locked until the caller's transaction ends, and a rollback returns the
     number.  ``at`` is when it happened (timezone-aware; default now, UTC).
     """
+    return append_many(session, [event], at=at).start
+
+
+def append_many(session: Session, events: Sequence[AuditEvent], *, at: datetime | None = None) -> range:
+    """Record ``events`` as consecutive entries (for imports and seeding); return their numbers."""
     recorded_at = at or utcnow()
     if recorded_at.tzinfo is None:
         raise ValueError("naive datetimes are not recorded; use an aware UTC datetime")
-    if not event.event_type or not event.outcome:
-        raise ValueError("an audit event needs an event_type and an outcome")
-    fields = {name: getattr(event, name) for name in EVENT_FIELDS}
-    details = canonical_json(dict(event.details))
-    seq = repository.take_next_seq(session)
-    leaf = merkle.leaf_hash(entry_bytes(seq, recorded_at, fields, details))
-    repository.insert_entry(
-        session, {**fields, "seq": seq, "recorded_at": recorded_at, "details": details, "leaf_hash": leaf}
-    )
-    return seq
+    prepared = []
+    for event in events:
+        if not event.event_type or not event.outcome:
+            raise ValueError("an audit event needs an event_type and an outcome")
+        prepared.append(({name: getattr(event, name) for name in EVENT_FIELDS}, canonical_json(dict(event.details))))
+    if not prepared:
+        return range(0)
+    first = repository.take_next_seq(session, len(prepared))
+    rows = []
+    for seq, (fields, details) in enumerate(prepared, first):
+        leaf = merkle.leaf_hash(entry_bytes(seq, recorded_at, fields, details))
+        rows.append({**fields, "seq": seq, "recorded_at": recorded_at, "details": details, "leaf_hash": leaf})
+    repository.insert_entries(session, rows)
+    return range(first, first + len(prepared))
 
 
 def sign_checkpoint(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from audit import merkle, notes, repository, tree
-from audit.encoding import EVENT_FIELDS, entry_bytes
+from audit.encoding import encode_row
 
 
 @dataclass
@@ -107,8 +107,7 @@ def verify_log(
         if seq != size:
             report._fail(f"entry {size} is missing (deleted or renumbered; the next stored entry is {seq})", size)
             break
-        fields = dict(zip(EVENT_FIELDS, row[2:13]))
-        leaf = merkle.leaf_hash(entry_bytes(seq, row[1], fields, row[13]))
+        leaf = merkle.leaf_hash(encode_row(seq, row[1], row[2:13], row[13]))
         if leaf != bytes(row[14]):
             report._fail(f"entry {seq} was altered or moved: its contents no longer match its leaf hash", seq)
             break

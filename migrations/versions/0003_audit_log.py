@@ -24,7 +24,7 @@ APPEND_ONLY = {
 
 # Tables of one row that change, but only forwards.
 COUNTER_RULES = [
-    ("audit_sequence", "NEW.id = OLD.id AND NEW.next_seq = OLD.next_seq + 1", "audit_sequence only counts up by one"),
+    ("audit_sequence", "NEW.id = OLD.id AND NEW.next_seq > OLD.next_seq", "audit_sequence only counts up"),
     ("audit_tree_state", "NEW.id = OLD.id AND NEW.size >= OLD.size", "audit_tree_state never shrinks"),
 ]
 

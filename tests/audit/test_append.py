@@ -132,11 +132,21 @@ def test_the_encoding_splices_details_exactly_as_a_full_canonical_encoding_would
     from audit.encoding import canonical_json
 
     tricky = ',"event_type":"x"\\",\n\u00e9\U0001f600'
-    fields = {name: tricky for name in ("event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
-              "actor_organisation_id", "subject_id", "purpose", "case_reference", "reason", "request_id")}
+    names = ("event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
+             "actor_organisation_id", "subject_id", "purpose", "case_reference", "reason", "request_id")
+    fields: dict[str, str | None] = {name: f"{name}:{tricky}" for name in names}
+    fields["reason"] = None
     details = {"z": [1, 2.5, None, True], "a": {"y": tricky, "b": "ü"}}
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     encoded = entry_bytes(7, at, fields, canonical_json(details))
     expected = {**fields, "details": details, "seq": 7, "recorded_at": "2026-01-02T03:04:05.000000Z", "v": 1}
     assert encoded == canonical_json(expected).encode()
     assert json.loads(encoded) == expected
+
+
+def test_many_events_are_appended_as_consecutive_entries(session: Session) -> None:
+    service.append(session, make_event())
+    assert service.append_many(session, [make_event(details={"i": i}) for i in range(4)]) == range(1, 5)
+    assert service.append_many(session, []) == range(0)
+    session.commit()
+    assert session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq)).scalars().all() == [0, 1, 2, 3, 4]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from audit import merkle, notes, service, tree
@@ -111,10 +111,8 @@ def reorder_and_rebuild(session: Session) -> None:
 
 
 def _insert(session: Session, seq: int) -> None:
-    session.execute(text(
-        "INSERT INTO audit_entries (seq, recorded_at, event_type, outcome, details, leaf_hash) "
-        "VALUES (:seq, :at, 'disclosure.made', 'success', '{}', :leaf)"
-    ), {"seq": seq, "at": T0, "leaf": b"\x00" * 32})
+    session.execute(insert(AuditEntry.__table__).values(
+        seq=seq, recorded_at=T0, event_type="disclosure.made", outcome="success", details="{}", leaf_hash=b"\x00" * 32))
     session.commit()
     session.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(leaf_hash=_leaf(session, seq)))
 
