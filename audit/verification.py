@@ -10,6 +10,7 @@ rewrites entries, leaf hashes and tree nodes alike is still caught by the signed
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -102,18 +103,20 @@ def verify_log(
         sizes_to_check.pop(0)
         if signed_roots[0] != merkle.EMPTY_ROOT:
             report._fail("the checkpoint of the empty log does not sign the empty tree's root", None)
+    sha256, add_leaf, built = hashlib.sha256, tree.add_leaf, state.size
+    next_signed = sizes_to_check[0] if sizes_to_check else -1
     for row in repository.stream_entry_rows(session):
         seq = row[0]
         if seq != size:
             report._fail(f"entry {size} is missing (deleted or renumbered; the next stored entry is {seq})", size)
             break
-        leaf = merkle.leaf_hash(encode_row(seq, row[1], row[2:13], row[13]))
+        leaf = sha256(merkle.LEAF_PREFIX + encode_row(seq, row[1], row[2:13], row[13])).digest()
         if leaf != bytes(row[14]):
             report._fail(f"entry {seq} was altered or moved: its contents no longer match its leaf hash", seq)
             break
-        tree.add_leaf(peaks, size, leaf, completed)
+        add_leaf(peaks, size, leaf, completed)
         size += 1
-        if size <= state.size:
+        if size <= built and completed:
             for level, index, node in completed:
                 stored = stored_nodes.next(level)
                 if stored != (index, node):
@@ -122,13 +125,16 @@ def verify_log(
                         f"the stored tree disagrees with the entries {first}..{first + (1 << level) - 1}: "
                         "one of them was altered, removed, reordered or inserted", first)
                     break
-        completed.clear()
-        if report.problems and report.first_bad_entry is not None:
-            break
-        if size == state.size and b"".join(h for _, h in peaks) != bytes(state.peaks):
+            completed.clear()
+            if report.first_bad_entry is not None:
+                break
+        elif completed:
+            completed.clear()
+        if size == built and b"".join(h for _, h in peaks) != bytes(state.peaks):
             report._fail(f"the stored tree state at size {size} does not match the entries", None)
-        if sizes_to_check and sizes_to_check[0] == size:
+        if size == next_signed:
             sizes_to_check.pop(0)
+            next_signed = sizes_to_check[0] if sizes_to_check else -1
             if tree._root_of_peaks(peaks) != signed_roots[size]:
                 report._fail(
                     f"the entries up to {size - 1} do not match the root signed at tree size {size}: an entry "
@@ -136,7 +142,7 @@ def verify_log(
                     previous_checkpoint)
                 break
             previous_checkpoint = size
-        if progress is not None and size % 10_000 == 0:
+        if progress is not None and not size % 10_000:
             progress(size, total)
     report.entries_checked = size
     report.tree_size = size

@@ -9,7 +9,8 @@ language, and filtered so that one family member never learns another's private 
   example a disclosure of a record about one parent);
 - safeguarding access (purpose ``SAFEGUARDING`` or a ``break_glass.*`` event) is shown only after
   information governance has released it (an ``audit.released`` entry naming its number);
-- the log's own bookkeeping (``audit.*``: IG searches, exports, releases) is left out;
+- the log's own bookkeeping (``audit.*``: IG searches, exports, releases) and administrative set-up
+  (``admin.*``, which would describe other family members' relationships) are left out;
 - staff are named by organisation and role, never by name, unless the entry says policy allows it
   (``details["actor_named"]`` true); the entry holds identifiers, never record contents.
 """
@@ -79,7 +80,7 @@ def _visible(entry: AuditEntry, caller: str, released: set[int]) -> bool:
     private_to = details.get("private_to")
     if private_to is not None and caller not in {str(p) for p in private_to}:
         return False
-    if entry.event_type == RELEASE_EVENT or entry.event_type.startswith("audit."):
+    if entry.event_type.startswith(("audit.", "admin.")):
         return False
     return not _is_safeguarding(entry) or entry.seq in released
 

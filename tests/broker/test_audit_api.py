@@ -127,3 +127,16 @@ def test_no_access_log_for_someone_who_may_not_decide(client: TestClient, auth_h
     assert client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("priya.bennett")).status_code == 404
     assert client.get(f"/api/v1/subjects/{OLIVER}/access-log", headers=auth_headers("priya.bennett")).status_code == 200
     assert client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sen.caseworker")).status_code == 403
+
+
+def test_the_demo_seed_is_audited_and_kept_out_of_family_access_logs(
+    client: TestClient, session: Session, auth_headers  # type: ignore[no-untyped-def]
+) -> None:
+    ig = auth_headers("ig.auditor")  # seeds the demo data
+    entries = client.get("/api/v1/audit/events?event_type=admin.user_added&limit=100", headers=ig).json()["items"]
+    assert len(entries) == 12 and entries[0]["actor_username"] == "demo-seed"
+    relationships = client.get(f"/api/v1/audit/events?subject={AMELIA}&event_type=admin.relationship_added",
+                               headers=ig).json()["items"]
+    assert len(relationships) == 2
+    log = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke")).json()
+    assert log["items"] == []
