@@ -25,7 +25,8 @@ def _b64(value: str) -> bytes:
     return base64.b64decode(value)
 
 
-def seed_log(session: Session) -> None:
+def seed_log(session: Session) -> int:
+    """Six entries at T0 onwards (after the demo seed's own); returns the first one's number."""
     events = [
         AuditEvent("disclosure.made", "success", actor_user_id=str(demo_id("user:sen.caseworker")), actor_role="caseworker",
                    actor_organisation_id=SEN, subject_id=AMELIA, purpose="EHC_NEEDS_ASSESSMENT", case_reference="EHC-1",
@@ -40,9 +41,11 @@ def seed_log(session: Session) -> None:
                    purpose="SAFEGUARDING", details={"legal_basis": "Children Act 1989 s.47"}),
         AuditEvent("disclosure.made", "success", actor_role="caseworker", actor_organisation_id=SEN, subject_id=OLIVER),
     ]
-    for n, event in enumerate(events):
+    first = service.append_many(session, events[:1], at=T0).start
+    for n, event in enumerate(events[1:], 1):
         service.append(session, event, at=T0 + timedelta(minutes=n))
     session.commit()
+    return first
 
 
 @pytest.mark.usefixtures("demo")
@@ -54,51 +57,56 @@ def test_only_information_governance_may_search(client: TestClient, auth_headers
 
 
 def test_search_filters_pages_and_is_itself_audited(client: TestClient, session: Session, auth_headers) -> None:  # type: ignore[no-untyped-def]
-    seed_log(session)
     ig = auth_headers("ig.auditor")
-    first = client.get(f"/api/v1/audit/events?subject={AMELIA}&limit=2", headers=ig)
+    b = seed_log(session)
+    window = "since=2026-11-02T00:00:00Z&until=2026-11-03T00:00:00Z"
+    first = client.get(f"/api/v1/audit/events?subject={AMELIA}&{window}&limit=2", headers=ig)
     assert first.status_code == 200, first.text
     page = first.json()
-    assert [e["seq"] for e in page["items"]] == [0, 1] and page["next_cursor"]
-    rest = client.get(f"/api/v1/audit/events?subject={AMELIA}&limit=10&cursor={page['next_cursor']}", headers=ig).json()
-    # the first search (entry 6) was about Amelia, so it is itself in her entries
-    assert [e["seq"] for e in rest["items"]] == [2, 3, 4, 6] and rest["next_cursor"] is None
+    assert [e["seq"] for e in page["items"]] == [b, b + 1] and page["next_cursor"]
+    rest = client.get(f"/api/v1/audit/events?subject={AMELIA}&{window}&cursor={page['next_cursor']}", headers=ig).json()
+    assert [e["seq"] for e in rest["items"]] == [b + 2, b + 3, b + 4] and rest["next_cursor"] is None
+    # the first search was about Amelia, so it is itself among her entries
+    everything = client.get(f"/api/v1/audit/events?subject={AMELIA}&limit=100", headers=ig).json()["items"]
+    assert everything[-2]["event_type"] == "audit.searched" and everything[-2]["seq"] == b + 6
     typed = client.get("/api/v1/audit/events?event_type=consent.granted&event_type=consent.withdrawn", headers=ig).json()
-    assert [e["seq"] for e in typed["items"]] == [1, 2]
+    assert [e["seq"] for e in typed["items"]] == [b + 1, b + 2]
     by_org = client.get(f"/api/v1/audit/events?organisation={SEN}&since=2026-11-02T09:02:00Z", headers=ig).json()
-    assert [e["seq"] for e in by_org["items"]] == [3, 5]
-    one = client.get("/api/v1/audit/events/0", headers=ig).json()
+    assert [e["seq"] for e in by_org["items"]] == [b + 3, b + 5]
+    one = client.get(f"/api/v1/audit/events/{b}", headers=ig).json()
     assert one["details"]["consent_version"] == 2 and one["recorded_at"] == "2026-11-02T09:00:00.000000Z"
     assert client.get("/api/v1/audit/events/999", headers=ig).status_code == 404
     assert client.get("/api/v1/audit/events?cursor=!!", headers=ig).status_code == 422
     searches = client.get("/api/v1/audit/events?event_type=audit.searched", headers=ig).json()["items"]
-    assert len(searches) == 5 and searches[0]["actor_username"] == "ig.auditor"  # failed look-ups roll back
+    assert len(searches) == 6 and searches[0]["actor_username"] == "ig.auditor"  # failed look-ups roll back
     assert searches[0]["details"]["subject_id"] == AMELIA
 
 
 def test_public_checkpoint_and_key_verify_proofs(client: TestClient, session: Session, auth_headers) -> None:  # type: ignore[no-untyped-def]
-    seed_log(session)
+    ig = auth_headers("ig.auditor")
+    size = seed_log(session) + 6
     key = client.get("/api/v1/audit/verifier-key")
     assert key.status_code == 200 and key.headers["content-type"].startswith("text/plain")
     verifier = notes.parse_verifier_key(key.text)
     note = client.get("/api/v1/audit/checkpoint")
     assert note.status_code == 200 and note.headers["content-type"].startswith("text/plain")
     checkpoint = notes.parse_checkpoint(notes.open_note(note.text, verifier))
-    assert checkpoint.tree_size == 6
-    ig = auth_headers("ig.auditor")
-    for index in range(6):
-        proof = client.get(f"/api/v1/audit/proofs/inclusion?index={index}&tree_size=6", headers=ig).json()
-        merkle.verify_inclusion(_b64(proof["leaf_hash"]), index, 6, [_b64(p) for p in proof["proof"]], checkpoint.root)
-    consistency = client.get("/api/v1/audit/proofs/consistency?first=3&second=6", headers=ig).json()
-    merkle.verify_consistency(3, 6, [_b64(p) for p in consistency["proof"]], _b64(consistency["first_root"]), checkpoint.root)
-    assert client.get("/api/v1/audit/proofs/inclusion?index=6&tree_size=6", headers=ig).status_code == 422
+    assert checkpoint.tree_size == size
+    for index in range(size):
+        proof = client.get(f"/api/v1/audit/proofs/inclusion?index={index}&tree_size={size}", headers=ig).json()
+        merkle.verify_inclusion(_b64(proof["leaf_hash"]), index, size, [_b64(p) for p in proof["proof"]], checkpoint.root)
+    consistency = client.get(f"/api/v1/audit/proofs/consistency?first=3&second={size}", headers=ig).json()
+    merkle.verify_consistency(3, size, [_b64(p) for p in consistency["proof"]], _b64(consistency["first_root"]),
+                              checkpoint.root)
+    assert client.get(f"/api/v1/audit/proofs/inclusion?index={size}&tree_size={size}", headers=ig).status_code == 422
     assert client.get("/api/v1/audit/proofs/consistency?first=4&second=99", headers=ig).status_code == 422
 
 
 def test_a_parent_sees_their_childs_access_log_without_the_other_parents_business(
     client: TestClient, session: Session, auth_headers  # type: ignore[no-untyped-def]
 ) -> None:
-    seed_log(session)
+    ig = auth_headers("ig.auditor")
+    b = seed_log(session)
     sarah = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke"))
     assert sarah.status_code == 200, sarah.text
     items = sarah.json()["items"]
@@ -114,8 +122,7 @@ def test_a_parent_sees_their_childs_access_log_without_the_other_parents_busines
     assert david[1]["who"] == "You"
 
     # safeguarding access appears once IG releases it
-    ig = auth_headers("ig.auditor")
-    assert client.post("/api/v1/audit/events/4/release", headers=ig).status_code == 204
+    assert client.post(f"/api/v1/audit/events/{b + 4}/release", headers=ig).status_code == 204
     released = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke")).json()["items"]
     assert released[-1]["why"] == "keeping your child safe (safeguarding)"
     assert released[-1]["permission"] == "Children Act 1989 s.47"
