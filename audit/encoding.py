@@ -56,23 +56,32 @@ def _json_value(value: Any) -> str:
 # The encoding, written out with its keys in sorted order; every value is already JSON text.
 # Filling a template costs a fraction of a general JSON encoder, and verification of a large log
 # spends most of its time here.  A test proves it equals canonical_json of the whole document.
-_TEMPLATE = (
+# It is split around the entry's number, so an appender can encode before it claims the number.
+_HEAD = (
     '{{"actor_organisation_id":{5},"actor_role":{4},"actor_user_id":{2},"actor_username":{3},'
     '"case_reference":{8},"details":{details},"event_type":{0},"outcome":{1},"purpose":{7},"reason":{9},'
-    '"recorded_at":"{recorded_at}","request_id":{10},"seq":{seq},"subject_id":{6},"v":' + str(ENCODING_VERSION) + "}}"
+    '"recorded_at":"{recorded_at}","request_id":{10},"seq":'
 )
+_TAIL = ',"subject_id":{},"v":' + str(ENCODING_VERSION) + "}}"
 
 
-def encode_row(seq: int, recorded_at: str, values: Sequence[Any], details: str) -> bytes:
-    """The canonical bytes from ``values`` in EVENT_FIELDS order and the formatted ``recorded_at``.
+def encode_parts(recorded_at: str, values: Sequence[Any], details: str) -> tuple[str, str]:
+    """The canonical encoding without its number: the text before it and the text after it.
 
-    ``details`` is canonical JSON text, spliced in as stored rather than parsed and re-encoded;
-    stored text that is not canonical therefore fails to match.
+    ``values`` are in EVENT_FIELDS order; ``recorded_at`` is formatted; ``details`` is canonical
+    JSON text, spliced in as stored rather than parsed and re-encoded (stored text that is not
+    canonical therefore fails to match).
     """
     encoded = [
         encode_basestring(v) if v.__class__ is str else "null" if v is None else _json_value(v) for v in values
     ]
-    return _TEMPLATE.format(*encoded, details=details, recorded_at=recorded_at, seq=int(seq)).encode("utf-8")
+    return _HEAD.format(*encoded, details=details, recorded_at=recorded_at), _TAIL.format(encoded[6])
+
+
+def encode_row(seq: int, recorded_at: str, values: Sequence[Any], details: str) -> bytes:
+    """The canonical bytes of entry ``seq`` (see :func:`encode_parts`)."""
+    head, tail = encode_parts(recorded_at, values, details)
+    return f"{head}{int(seq)}{tail}".encode("utf-8")
 
 
 def entry_bytes(seq: int, recorded_at: datetime, fields: Mapping[str, Any], details: str) -> bytes:

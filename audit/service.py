@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from audit import merkle, notes, repository, tree
-from audit.encoding import EVENT_FIELDS, canonical_json, entry_bytes
+from audit.encoding import EVENT_FIELDS, canonical_json, encode_parts, format_timestamp
 from audit.errors import NotFound
 from audit.events import AuditEvent
 from audit.models import AuditCheckpoint, AuditEntry, utcnow
@@ -35,17 +35,23 @@ def append_many(session: Session, events: Sequence[AuditEvent], *, at: datetime 
     recorded_at = at or utcnow()
     if recorded_at.tzinfo is None:
         raise ValueError("naive datetimes are not recorded; use an aware UTC datetime")
+    timestamp = format_timestamp(recorded_at)
     prepared = []
+    # Everything but the number is encoded before the number is claimed: the claim holds the
+    # counter's lock until commit, so the less done after it, the more appenders get through.
     for event in events:
         if not event.event_type or not event.outcome:
             raise ValueError("an audit event needs an event_type and an outcome")
-        prepared.append(({name: getattr(event, name) for name in EVENT_FIELDS}, canonical_json(dict(event.details))))
+        fields = {name: getattr(event, name) for name in EVENT_FIELDS}
+        details = canonical_json(dict(event.details))
+        head, tail = encode_parts(timestamp, list(fields.values()), details)
+        prepared.append((fields, details, head, tail))
     if not prepared:
         return range(0)
     first = repository.take_next_seq(session, len(prepared))
     rows = []
-    for seq, (fields, details) in enumerate(prepared, first):
-        leaf = merkle.leaf_hash(entry_bytes(seq, recorded_at, fields, details))
+    for seq, (fields, details, head, tail) in enumerate(prepared, first):
+        leaf = merkle.leaf_hash(f"{head}{seq}{tail}".encode("utf-8"))
         rows.append({**fields, "seq": seq, "recorded_at": recorded_at, "details": details, "leaf_hash": leaf})
     repository.insert_entries(session, rows)
     return range(first, first + len(prepared))
