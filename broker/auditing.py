@@ -53,7 +53,12 @@ def record(session: Session, event: AuditEvent) -> int:
 
 
 def record_separately(database: Database, event: AuditEvent) -> int:
-    """Append ``event`` in a transaction of its own, committed now whatever happens to the caller's."""
+    """Append ``event`` in a transaction of its own, committed now whatever happens to the caller's.
+
+    Call it once the failed request's transaction has been rolled back (for example in the error
+    handler): on SQLite only one transaction writes at a time, so a request still holding its write
+    lock would wait on itself.
+    """
     with database.unit_of_work() as session:
         return service.append(session, event)
 
