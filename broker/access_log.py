@@ -59,7 +59,8 @@ OUTCOMES = {"permit": "allowed", "deny": "refused", "refused": "refused", "error
 
 @dataclass(frozen=True)
 class AccessLogEntry:
-    seq: int
+    """One line of a family's access log (its position in the log is kept out of it)."""
+
     when: datetime
     who: str
     what: str
@@ -97,8 +98,11 @@ def _permission(details: dict) -> str | None:  # type: ignore[type-arg]
 def access_log(
     session: Session, caller_user_id: uuid.UUID, caller_person_id: uuid.UUID | None, subject_id: uuid.UUID,
     on: date, *, after_seq: int | None = None, limit: int = 50,
-) -> list[AccessLogEntry] | None:
-    """The plain-language access log of ``subject_id`` for the caller, or None if they may not decide for them."""
+) -> list[tuple[int, AccessLogEntry]] | None:
+    """The caller's plain-language access log of ``subject_id`` as (entry number, line) pairs.
+
+    None if the caller may not decide for the subject.
+    """
     if caller_person_id is None or subject_id not in subjects_decided_by(session, caller_person_id, on):
         return None
     caller = str(caller_user_id)
@@ -107,7 +111,7 @@ def access_log(
         for e in audit_repository.find_entries(session, subject_id=str(subject_id), event_types=[RELEASE_EVENT])
         if "released_seq" in e.details_data
     }
-    shown: list[AccessLogEntry] = []
+    shown: list[tuple[int, AccessLogEntry]] = []
     position = after_seq
     organisations: dict[str, str] = {}
     while len(shown) < limit:
@@ -117,7 +121,7 @@ def access_log(
         for entry in batch:
             position = entry.seq
             if _visible(entry, caller, released):
-                shown.append(_describe(session, entry, caller, organisations))
+                shown.append((entry.seq, _describe(session, entry, caller, organisations)))
                 if len(shown) == limit:
                     break
     return shown
@@ -143,7 +147,6 @@ def _describe(session: Session, entry: AuditEntry, caller: str, organisations: d
     if isinstance(categories, list):
         categories = ", ".join(str(c).replace("_", " ").lower() for c in categories)
     return AccessLogEntry(
-        seq=entry.seq,
         when=entry.recorded_at,
         who=who,
         what=WHAT.get(entry.event_type, entry.event_type.replace(".", " ").replace("_", " ")),

@@ -16,7 +16,7 @@ from audit import service as audit_service
 from audit.events import AuditEvent
 from audit.export import entry_record
 from broker import auditing
-from broker.access_log import access_log
+from broker.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
 from broker.db import SessionDep
 from broker.errors import InvalidInput, NotFound
@@ -79,18 +79,8 @@ class ConsistencyProofRead(BaseModel):
     proof: list[str]
 
 
-class AccessLogEntryRead(BaseModel):
-    when: datetime
-    who: str
-    what: str
-    category: str | None
-    why: str | None
-    permission: str | None
-    outcome: str
-
-
 class AccessLogPage(BaseModel):
-    items: list[AccessLogEntryRead]
+    items: list[AccessLogEntry]
     next_cursor: str | None
 
 
@@ -229,7 +219,6 @@ def read_access_log(
     more = len(entries) > limit
     entries = entries[:limit]
     return AccessLogPage(
-        items=[AccessLogEntryRead(when=e.when, who=e.who, what=e.what, category=e.category, why=e.why,
-                                  permission=e.permission, outcome=e.outcome) for e in entries],
-        next_cursor=_next_cursor(entries[-1].seq) if more else None,
+        items=[line for _, line in entries],
+        next_cursor=_next_cursor(entries[-1][0]) if more else None,
     )
