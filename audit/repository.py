@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
@@ -33,6 +33,32 @@ _CLAIM = (
     .returning(_SEQUENCE.c.next_seq)
 )
 _INSERT_ENTRY = insert(AuditEntry.__table__)
+
+
+_ENTRY_VALUE_COLUMNS = (
+    "recorded_at", "event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
+    "actor_organisation_id", "subject_id", "purpose", "case_reference", "reason", "request_id", "details",
+)
+
+# PostgreSQL only: claim the number, hash the leaf and insert the entry in one statement, so the
+# counter row is locked for one round trip and the commit, not two round trips and the client's
+# work.  The server computes SHA-256(0x00 || head || seq || tail) over the encoding the client
+# prepared; verification recomputes every leaf independently.
+_CLAIM_AND_INSERT = text(
+    "WITH claimed AS (UPDATE audit_sequence SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1 AS seq) "
+    f"INSERT INTO audit_entries (seq, {', '.join(_ENTRY_VALUE_COLUMNS)}, leaf_hash) "
+    f"SELECT claimed.seq, {', '.join(':' + c for c in _ENTRY_VALUE_COLUMNS)}, "
+    "sha256('\\x00'::bytea || convert_to(CAST(:head AS text) || claimed.seq::text || CAST(:tail AS text), 'UTF8')) "
+    "FROM claimed RETURNING seq"
+).bindparams(bindparam("recorded_at", type_=AuditEntry.__table__.c.recorded_at.type))
+
+
+def claim_and_insert_entry(session: Session, values: dict[str, Any], head: str, tail: str) -> int | None:
+    """On PostgreSQL, number and insert one entry in one statement and return its number; None elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    return connection.execute(_CLAIM_AND_INSERT, {**values, "head": head, "tail": tail}).scalar_one()
 
 
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -122,6 +148,13 @@ def lock_tree_state(session: Session) -> AuditTreeState:
     ).scalar_one()
 
 
+def tree_size(session: Session) -> int:
+    return session.connection().execute(_TREE_SIZE).scalar_one()
+
+
+_TREE_SIZE = select(AuditTreeState.size).where(AuditTreeState.id == 1)
+
+
 def tree_state(session: Session) -> AuditTreeState:
     return session.execute(select(AuditTreeState).where(AuditTreeState.id == 1)).scalar_one()
 
@@ -136,23 +169,30 @@ def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> N
 
 
 def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves."""
-    by_level: dict[int, set[int]] = {}
+    """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves.
+
+    Two statements whatever the keys, each with one expanding list, so the compiled statements are
+    reused from the cache: a proof is a few dozen keys and compiling would cost more than fetching.
+    """
+    leaves: list[int] = []
+    nodes: list[tuple[int, int]] = []
     for level, index in keys:
-        by_level.setdefault(level, set()).add(index)
+        (nodes.append((level, index)) if level else leaves.append(index))
+    connection = session.connection()
     found: dict[tuple[int, int], bytes] = {}
-    leaves = by_level.pop(0, None)
     if leaves:
-        rows = session.execute(select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(sorted(leaves))))
+        rows = connection.execute(_LEAVES, {"seqs": leaves})
         found.update({(0, seq): bytes(h) for seq, h in rows})
-    if by_level:
-        condition = or_(*(
-            and_(AuditTreeNode.level == level, AuditTreeNode.index.in_(sorted(indexes)))
-            for level, indexes in by_level.items()
-        ))
-        rows = session.execute(select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(condition))
+    if nodes:
+        rows = connection.execute(_NODES, {"keys": nodes})
         found.update({(level, index): bytes(h) for level, index, h in rows})
     return found
+
+
+_LEAVES = select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(bindparam("seqs", expanding=True)))
+_NODES = select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(
+    tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(bindparam("keys", expanding=True))
+)
 
 
 def stream_nodes(session: Session, *, chunk: int = 50_000) -> Iterator[tuple[int, int, bytes]]:

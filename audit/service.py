@@ -48,6 +48,12 @@ def append_many(session: Session, events: Sequence[AuditEvent], *, at: datetime 
         prepared.append((fields, details, head, tail))
     if not prepared:
         return range(0)
+    if len(prepared) == 1:
+        fields, details, head, tail = prepared[0]
+        values = {**fields, "recorded_at": recorded_at, "details": details}
+        seq = repository.claim_and_insert_entry(session, values, head, tail)
+        if seq is not None:
+            return range(seq, seq + 1)
     first = repository.take_next_seq(session, len(prepared))
     rows = []
     for seq, (fields, details, head, tail) in enumerate(prepared, first):

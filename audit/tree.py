@@ -92,7 +92,7 @@ def head(session: Session) -> TreeHead:
 
 
 def _require_size(session: Session, tree_size: int) -> None:
-    built = repository.tree_state(session).size
+    built = repository.tree_size(session)
     if tree_size > built:
         built = extend(session).size
     if tree_size > built:
