@@ -82,7 +82,7 @@ class SourceConnection:
     def _fail(self, reason: str, detail: str) -> SourceFailure:
         return SourceFailure(self.config.name, reason, detail)
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self, *, anonymous: bool = False) -> httpx.AsyncClient:
         timeout = httpx.Timeout(self.config.timeout_seconds, connect=self.config.connect_timeout_seconds)
         common: dict[str, Any] = {
             "base_url": self.config.base_url.rstrip("/"),
@@ -91,7 +91,7 @@ class SourceConnection:
             "follow_redirects": False,
             "transport": self._transport,
         }
-        if not self.config.uses_oauth:
+        if anonymous or not self.config.uses_oauth:
             return httpx.AsyncClient(**common)
 
         async def remember(token: dict[str, Any], **_: Any) -> None:
@@ -199,9 +199,8 @@ class SourceConnection:
         """Probe the system without counting the result against the circuit breaker."""
         started = time.perf_counter()
         try:
-            async with self._client() as client:
-                response = await client.get(path, auth=None) if not isinstance(client, AsyncOAuth2Client) \
-                    else await client.get(path, withhold_token=True)
+            async with self._client(anonymous=True) as client:
+                response = await client.get(path)
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code == 200:
                 return True, "answering", elapsed
