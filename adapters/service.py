@@ -143,10 +143,12 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0) -> tuple
     return repository.pending_reviews(session, limit=limit, offset=offset), repository.count_pending_reviews(session)
 
 
-def link_history(session: Session, link_id: uuid.UUID) -> list[IdentityLinkChange]:
-    if repository.get_link(session, link_id) is None:
+def link_with_history(session: Session, link_id: uuid.UUID) -> tuple[IdentityLink, list[IdentityLinkChange]]:
+    """A link and every change made to it, oldest first."""
+    link = repository.get_link(session, link_id)
+    if link is None:
         raise NotFound("no such identity link")
-    return repository.changes_of(session, link_id)
+    return link, repository.changes_of(session, link_id)
 
 
 def linked_refs(session: Session, person_id: uuid.UUID) -> dict[str, list[str]]:
