@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class SourceConnection:
         self.retry = RetryPolicy(attempts=max(1, config.retry_attempts), base_delay=config.retry_base_delay)
         self._token: dict[str, Any] | None = None
         self._transport = transport
+        # Building a TLS context loads the CA bundle (tens of milliseconds): do it once, not per request.
+        self._verify: ssl.SSLContext | bool = httpx.create_ssl_context() if config.verify_tls else False
 
     def _fail(self, reason: str, detail: str) -> SourceFailure:
         return SourceFailure(self.config.name, reason, detail)
@@ -87,7 +90,7 @@ class SourceConnection:
         common: dict[str, Any] = {
             "base_url": self.config.base_url.rstrip("/"),
             "timeout": timeout,
-            "verify": self.config.verify_tls,
+            "verify": self._verify,
             "follow_redirects": False,
             "transport": self._transport,
         }

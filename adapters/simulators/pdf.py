@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from functools import lru_cache
 
 
 def _escape(text: str) -> str:
@@ -45,6 +46,7 @@ def typed_report(lines: list[str]) -> bytes:
     ])
 
 
+@lru_cache(maxsize=512)
 def scanned_report(seed: int, width: int = 180, height: int = 255) -> bytes:
     """A one-page PDF holding only a greyscale image, as a scanned paper report is: no text layer."""
     rng = random.Random(seed)
