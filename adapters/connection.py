@@ -18,6 +18,8 @@ from adapters.errors import SourceFailure
 from adapters.protocol import FetchContext
 from adapters.resilience import CircuitBreaker, RetryPolicy
 
+import authlib.deprecate  # noqa: F401  (installs Authlib's own warning filter before ours below)
+
 with warnings.catch_warnings():
     # Authlib prefers the httpx2 fork; httpx is the client this project standardises on.
     warnings.simplefilter("ignore")
