@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
 from adapters.errors import AdapterError
-from broker.api import health, identity_links, me
+from broker.api import ep_documents, health, identity_links, me
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(me.router)
     app.include_router(identity_links.router)
+    app.include_router(ep_documents.router)
     if settings.embedded_simulators:
         _mount_simulators(app)
     return app

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.connection import SourceSystemConfig
+from adapters.errors import SourceFailure
+from adapters.identity import Demographics
+from adapters.protocol import Candidate, FetchContext, PersonQuery
 from adapters.registry import AdapterRegistry
+from broker.errors import NotFound
 from broker.settings import Settings
+from consent.models import Person, PersonIdentifier
 
 SIMULATOR_PREFIX = "/simulators"
 
@@ -31,3 +40,38 @@ def source_system_configs(settings: Settings) -> list[SourceSystemConfig]:
 def build_registry(settings: Settings, sessions: sessionmaker[Session]) -> AdapterRegistry:
     """The registry of every configured adapter (the EP paper store reads through ``sessions``)."""
     return AdapterRegistry.from_configs(source_system_configs(settings), sessions=sessions)
+
+
+def subject_query(session: Session, person_id: uuid.UUID) -> tuple[PersonQuery, Demographics]:
+    """What the broker knows of a subject, as a source-system query and as matching demographics."""
+    person = session.get(Person, person_id)
+    if person is None or not person.is_subject:
+        raise NotFound("no such child or young person")
+    identifiers = {i.scheme: i.value for i in session.scalars(
+        select(PersonIdentifier).where(PersonIdentifier.person_id == person_id,
+                                       PersonIdentifier.scheme.in_(("nhs_number", "upn"))))}
+    query = PersonQuery(person.given_name, person.family_name, person.date_of_birth, person.sex,
+                        identifiers=identifiers)
+    demographics = Demographics.from_parts(
+        given_name=person.given_name, family_name=person.family_name, date_of_birth=person.date_of_birth,
+        sex=person.sex, identifiers=identifiers)
+    return query, demographics
+
+
+async def find_candidates(
+    registry: AdapterRegistry, query: PersonQuery, context: FetchContext,
+) -> tuple[list[Candidate], dict[str, str]]:
+    """Ask every matching source system for candidates at once; a failing system is reported
+    by name with its reason, never raised.  Stores filed by broker person id need no matching."""
+    adapters = [a for a in registry if "broker_person_id" not in a.identifier_schemes]
+    answers = await asyncio.gather(*(a.find_person(query, context) for a in adapters), return_exceptions=True)
+    candidates: list[Candidate] = []
+    failures: dict[str, str] = {}
+    for adapter, answer in zip(adapters, answers, strict=True):
+        if isinstance(answer, SourceFailure):
+            failures[adapter.name] = answer.detail
+        elif isinstance(answer, BaseException):
+            failures[adapter.name] = f"the adapter failed ({type(answer).__name__})"
+        else:
+            candidates.extend(answer)
+    return candidates, failures

@@ -3,20 +3,23 @@ links, and undo their own or anyone's last change.  Every change is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from adapters import service
 from adapters.models import IdentityLink
+from adapters.protocol import FetchContext
 from audit.events import AuditEvent
 from broker.audit_log import record
 from broker.auth import Principal, Role, require_roles
 from broker.db import SessionDep
 from broker.logging import current_request_id
+from broker.sources import find_candidates, subject_query
 
 router = APIRouter(prefix="/api/v1/identity-links", tags=["identity links"])
 
@@ -79,6 +82,35 @@ def _audit(session: SessionDep, caller: Principal, change: service.LinkChange, r
         subject_id=str(link.person_id), reason=reason, request_id=current_request_id(),
         details={"link_id": str(link.id), "source_system": link.source_system,
                  "from_status": change.from_status, "to_status": change.to_status, "method": link.method}))
+
+
+class DiscoverRequest(BaseModel):
+    person_id: uuid.UUID
+    purpose: str = Field("EHC_NEEDS_ASSESSMENT", max_length=40)
+    case_reference: str | None = Field(None, max_length=64)
+
+
+class DiscoverResult(BaseModel):
+    links: list[LinkRead] = Field(description="links made or queued for review by this search")
+    in_force: dict[str, list[str]] = Field(description="source system -> local refs fetches may use")
+    unavailable: dict[str, str] = Field(description="source systems that could not be searched, and why")
+
+
+@router.post("/discover", response_model=DiscoverResult)
+def discover(body: DiscoverRequest, request: Request, session: SessionDep, caller: Caseworker) -> DiscoverResult:
+    """Search every source system for the child and record what matching decides: automatic
+    links, and likely matches for review.  Nothing is fetched here."""
+    query, demographics = subject_query(session, body.person_id)
+    context = FetchContext(purpose=body.purpose, case_reference=body.case_reference,
+                           requesting_user=caller.username, request_id=current_request_id())
+    # Sync route: FastAPI runs it in a worker thread, so a private event loop here is safe and
+    # leaves the server's loop free (the embedded simulators are served on it).
+    candidates, failures = asyncio.run(find_candidates(request.app.state.adapters, query, context))
+    changes = service.record_matches(session, body.person_id, demographics, candidates)
+    for change in changes:
+        _audit(session, caller, change, None)
+    return DiscoverResult(links=[LinkRead.of(c.link) for c in changes],
+                          in_force=service.linked_refs(session, body.person_id), unavailable=failures)
 
 
 @router.get("/reviews", response_model=ReviewQueue)
