@@ -88,8 +88,9 @@ class Settings(BaseSettings):
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
     dev_identity_provider: bool | None = None
-    # Source systems by name (JSON in BROKER_SOURCE_SYSTEMS); see the README on pointing each at a real system.
-    source_systems: dict[str, SourceSystemSettings] = Field(default_factory=_default_source_systems)
+    # Source systems by name (JSON in BROKER_SOURCE_SYSTEMS); see the README on pointing each at a
+    # real system.  Unset: the simulators in development and test, only the EP paper store in production.
+    source_systems: dict[str, SourceSystemSettings] | None = None
     # None means: the simulators are mounted under /simulators in development and test, never in production.
     embedded_simulators: bool | None = None
 
@@ -115,12 +116,15 @@ class Settings(BaseSettings):
             self.dev_identity_provider = not self.is_production
         if self.embedded_simulators is None:
             self.embedded_simulators = not self.is_production
+        if self.source_systems is None:
+            defaults = _default_source_systems()
+            self.source_systems = {"ep_paper": defaults["ep_paper"]} if self.is_production else defaults
         if not self.is_production:
             return self
         problems = []
         if self.embedded_simulators:
             problems.append("BROKER_EMBEDDED_SIMULATORS cannot be enabled in production")
-        for name, system in self.source_systems.items():
+        for name, system in (self.source_systems or {}).items():
             if not system.enabled or system.kind == "ep_paper":
                 continue
             if not system.base_url or not system.base_url.startswith("https://"):

@@ -23,7 +23,7 @@ SIMULATOR_PREFIX = "/simulators"
 def source_system_configs(settings: Settings) -> list[SourceSystemConfig]:
     """Each enabled source system's config; one with no base URL points at its embedded simulator."""
     configs = []
-    for name, system in settings.source_systems.items():
+    for name, system in (settings.source_systems or {}).items():
         if not system.enabled:
             continue
         base_url = system.base_url or f"{settings.public_url.rstrip('/')}{SIMULATOR_PREFIX}/{system.kind}"

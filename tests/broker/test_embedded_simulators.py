@@ -49,7 +49,11 @@ def test_production_refuses_simulators_and_development_secrets() -> None:
 
     with pytest.raises(ValueError) as refused:
         Settings(environment="production", database_url="postgresql://x/y", public_url="https://broker.example",
-                 secret_key="x" * 40, embedded_simulators=True)
+                 secret_key="x" * 40, embedded_simulators=True,
+                 source_systems={"education": {"kind": "education", "base_url": "http://one.example"}})
     message = str(refused.value)
     assert "BROKER_EMBEDDED_SIMULATORS" in message and "https:// base_url" in message
     assert "simulators' client secret" in message
+    quiet = Settings(environment="production", database_url="postgresql://x/y", public_url="https://broker.example",
+                     secret_key="x" * 40, dev_identity_provider=False)
+    assert list(quiet.source_systems or {}) == ["ep_paper"] and quiet.embedded_simulators is False
