@@ -30,6 +30,13 @@ def _text(element: Element | None, path: str) -> str | None:
     return found.text.strip() if found is not None and found.text else None
 
 
+def _required(element: Element, path: str) -> str:
+    value = _text(element, path)
+    if not value:
+        raise KeyError(path)
+    return value
+
+
 class EducationAdapter(HttpSourceAdapter):
     kind = "education"
     categories = frozenset(SECTIONS)
@@ -43,24 +50,13 @@ class EducationAdapter(HttpSourceAdapter):
 
     async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
         """Pupils by UPN, or by date of birth and names."""
-        upn = query.identifiers.get("upn")
-        if not upn and query.date_of_birth is None:
+        answer = await self.search("/api/pupils/search", "upn", query, context)
+        if answer is None or answer.status == 404:
             return []
-        body = {"upn": upn, "given_name": query.given_name, "family_name": query.family_name,
-                "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else None}
-        answer = await self.connection.request("POST", "/api/pupils/search", context=context, json=body, idempotent=True)
-        if answer.status == 404:
-            return []
-        candidates = []
-        for pupil in self._pupils(answer):
-            ref = _text(pupil, "ApplicationReference")
-            if not ref:
-                raise self.malformed("a pupil without a reference")
-            identifiers = {"upn": u} if (u := _text(pupil, "UPN")) else {}
-            candidates.append(Candidate(
-                self.name, ref, _text(pupil, "Forename"), _text(pupil, "Surname"),
-                self.parse_date(_text(pupil, "DOB")), _text(pupil, "Sex"), None, identifiers))
-        return candidates
+        return self.candidates(self._pupils(answer), None, lambda pupil: Candidate(
+            self.name, _required(pupil, "ApplicationReference"), _text(pupil, "Forename"), _text(pupil, "Surname"),
+            self.parse_date(_text(pupil, "DOB")), _text(pupil, "Sex"), None,
+            {"upn": u} if (u := _text(pupil, "UPN")) else {}))
 
     async def fetch(
         self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext

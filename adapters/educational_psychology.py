@@ -24,20 +24,13 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
 
     async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
         """Cases by NHS number, or by date of birth and names."""
-        nhs = query.identifiers.get("nhs_number")
-        if not nhs and query.date_of_birth is None:
+        answer = await self.search("/api/cases/search", "nhs_number", query, context)
+        if answer is None:
             return []
-        body = {"nhs_number": nhs, "given_name": query.given_name, "family_name": query.family_name,
-                "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else None}
-        answer = await self.connection.request("POST", "/api/cases/search", context=context, json=body, idempotent=True)
-        payload = self.parse_json(answer)
-        try:
-            return [Candidate(
-                self.name, str(c["caseRef"]), c.get("forename"), c.get("surname"),
-                self.parse_date(c.get("dateOfBirth")), None, c.get("postcode"),
-                {"nhs_number": c["nhsNumber"]} if c.get("nhsNumber") else {}) for c in payload["cases"]]
-        except (KeyError, TypeError, AttributeError):
-            raise self.malformed("unexpected search result") from None
+        return self.candidates(self.parse_json(answer), "cases", lambda c: Candidate(
+            self.name, str(c["caseRef"]), c.get("forename"), c.get("surname"),
+            self.parse_date(c.get("dateOfBirth")), None, c.get("postcode"),
+            {"nhs_number": c["nhsNumber"]} if c.get("nhsNumber") else {}))
 
     @staticmethod
     def may_leave(metadata: dict) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -12,7 +13,7 @@ from defusedxml import DefusedXmlException
 
 from adapters.connection import Answer, SourceConnection, SourceSystemConfig
 from adapters.errors import SourceFailure
-from adapters.protocol import HealthStatus, SourceAdapter
+from adapters.protocol import Candidate, FetchContext, HealthStatus, PersonQuery, SourceAdapter
 
 
 class HttpSourceAdapter(SourceAdapter):
@@ -52,6 +53,24 @@ class HttpSourceAdapter(SourceAdapter):
             return date.fromisoformat(str(value)[:10])
         except ValueError:
             raise self.malformed("invalid date") from None
+
+    async def search(self, path: str, scheme: str, query: PersonQuery, context: FetchContext) -> Answer | None:
+        """POST a person search by the system's identifier ``scheme``, or by date of birth and
+        names; None when the query has neither (nothing to ask).  A search is a read, so retried."""
+        identifier = query.identifiers.get(scheme)
+        if not identifier and query.date_of_birth is None:
+            return None
+        body = {scheme: identifier, "given_name": query.given_name, "family_name": query.family_name,
+                "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else None}
+        return await self.connection.request("POST", path, context=context, json=body, idempotent=True)
+
+    def candidates(self, payload: Any, key: str | None, build: Callable[[Any], Candidate]) -> list[Candidate]:
+        """Build candidates from the rows of a search answer (``payload[key]``, or ``payload``
+        itself); anything unexpected is a malformed answer."""
+        try:
+            return [build(row) for row in (payload[key] if key else payload)]
+        except (KeyError, TypeError, AttributeError):
+            raise self.malformed("unexpected search result") from None
 
     async def health(self) -> HealthStatus:
         healthy, detail, latency = await self.connection.health()

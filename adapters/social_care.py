@@ -28,20 +28,13 @@ class SocialCareAdapter(HttpSourceAdapter):
 
     async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
         """People by NHS number, or by date of birth and names."""
-        nhs = query.identifiers.get("nhs_number")
-        if not nhs and query.date_of_birth is None:
+        answer = await self.search("/api/v1/persons/search", "nhs_number", query, context)
+        if answer is None:
             return []
-        body = {"nhs_number": nhs, "given_name": query.given_name, "family_name": query.family_name,
-                "date_of_birth": query.date_of_birth.isoformat() if query.date_of_birth else None}
-        answer = await self.connection.request("POST", "/api/v1/persons/search", context=context, json=body, idempotent=True)
-        payload = self.parse_json(answer)
-        try:
-            return [Candidate(
-                self.name, str(p["personId"]), p.get("forename"), p.get("surname"),
-                self.parse_date(p.get("dateOfBirth")), p.get("gender"), p.get("postcode"),
-                {"nhs_number": p["nhsNumber"]} if p.get("nhsNumber") else {}) for p in payload["persons"]]
-        except (KeyError, TypeError, AttributeError):
-            raise self.malformed("unexpected search result") from None
+        return self.candidates(self.parse_json(answer), "persons", lambda p: Candidate(
+            self.name, str(p["personId"]), p.get("forename"), p.get("surname"),
+            self.parse_date(p.get("dateOfBirth")), p.get("gender"), p.get("postcode"),
+            {"nhs_number": p["nhsNumber"]} if p.get("nhsNumber") else {}))
 
     async def _get(self, path: str, key: str, context: FetchContext) -> list[dict[str, Any]] | None:
         answer = await self.connection.request("GET", path, context=context)

@@ -88,23 +88,20 @@ def evaluate(population: Population, progress: Callable[[int, int], None] | None
             hits = 0
             for decision in decisions:
                 key = found[decision.candidate_index][0]
-                right = key == child.key
-                if decision.verdict is Verdict.auto_link:
-                    if right:
-                        report.auto_correct += 1
-                        stats["auto"] += 1
-                        hits += 1
-                    else:
-                        report.auto_wrong += 1
+                if decision.verdict is Verdict.no_link:
+                    continue
+                automatic = decision.verdict is Verdict.auto_link
+                if key == child.key:
+                    hits += 1
+                    stats["auto" if automatic else "review"] += 1
+                    report.auto_correct += automatic
+                    report.review_correct += not automatic
+                else:
+                    report.auto_wrong += automatic
+                    report.review_wrong += not automatic
+                    if automatic:
                         stats["auto_wrong"] += 1
                         report.wrong_auto_examples.append(f"{child.key} -> {key} ({decision.score.method})")
-                elif decision.verdict is Verdict.review:
-                    if right:
-                        report.review_correct += 1
-                        stats["review"] += 1
-                        hits += 1
-                    else:
-                        report.review_wrong += 1
             report.missed += truth - hits
             stats["missed"] += truth - hits
         if progress:

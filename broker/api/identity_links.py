@@ -131,33 +131,34 @@ def read_link(link_id: uuid.UUID, session: SessionDep, caller: Caseworker) -> Li
                       history=[ChangeRead.model_validate(c, from_attributes=True) for c in history])
 
 
+def _decide(session: SessionDep, caller: Principal, change: service.LinkChange, reason: str | None) -> LinkRead:
+    _audit(session, caller, change, reason)
+    return LinkRead.of(change.link)
+
+
 @router.post("/{link_id}/confirm", response_model=LinkRead)
 def confirm(link_id: uuid.UUID, body: Decision, session: SessionDep, caller: Caseworker) -> LinkRead:
     """Confirm that the source system's person is this child: fetches may now use the link."""
-    change = service.confirm_link(session, link_id, caller.username, expected_version=body.version, reason=body.reason)
-    _audit(session, caller, change, body.reason)
-    return LinkRead.of(change.link)
+    return _decide(session, caller, service.confirm_link(
+        session, link_id, caller.username, expected_version=body.version, reason=body.reason), body.reason)
 
 
 @router.post("/{link_id}/reject", response_model=LinkRead)
 def reject(link_id: uuid.UUID, body: Decision, session: SessionDep, caller: Caseworker) -> LinkRead:
     """Reject the match: these are different people, and automatic matching will not link them again."""
-    change = service.reject_link(session, link_id, caller.username, expected_version=body.version, reason=body.reason)
-    _audit(session, caller, change, body.reason)
-    return LinkRead.of(change.link)
+    return _decide(session, caller, service.reject_link(
+        session, link_id, caller.username, expected_version=body.version, reason=body.reason), body.reason)
 
 
 @router.post("/{link_id}/unlink", response_model=LinkRead)
 def unlink(link_id: uuid.UUID, body: UnlinkDecision, session: SessionDep, caller: Caseworker) -> LinkRead:
     """Break a link in force that turned out to be wrong (a reason is required)."""
-    change = service.unlink(session, link_id, caller.username, reason=body.reason, expected_version=body.version)
-    _audit(session, caller, change, body.reason)
-    return LinkRead.of(change.link)
+    return _decide(session, caller, service.unlink(
+        session, link_id, caller.username, reason=body.reason, expected_version=body.version), body.reason)
 
 
 @router.post("/{link_id}/undo", response_model=LinkRead)
 def undo(link_id: uuid.UUID, body: Decision, session: SessionDep, caller: Caseworker) -> LinkRead:
     """Put the link back as it was before its last change."""
-    change = service.undo_last_change(session, link_id, caller.username, expected_version=body.version, reason=body.reason)
-    _audit(session, caller, change, body.reason)
-    return LinkRead.of(change.link)
+    return _decide(session, caller, service.undo_last_change(
+        session, link_id, caller.username, expected_version=body.version, reason=body.reason), body.reason)
