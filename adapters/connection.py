@@ -149,7 +149,7 @@ class SourceConnection:
                 answer = await self._once(method, path, headers, params, json)
             except SourceFailure as exc:
                 failure = exc
-                if exc.reason in ("timeout", "unreachable", "server_error", "unauthorised_retry"):
+                if exc.reason in ("timeout", "unreachable", "server_error", "unauthorised"):
                     continue
                 break
             self.breaker.record_success()
@@ -168,8 +168,8 @@ class SourceConnection:
                 await self._ensure_token(client)
                 async with client.stream(method, path, headers=headers, params=params, json=json) as response:
                     if response.status_code == 401:
-                        self._token = None
-                        raise self._fail("unauthorised_retry", "the system refused the broker's credentials")
+                        self._token = None  # expired or revoked: the next attempt fetches a new token
+                        raise self._fail("unauthorised", "the system refused the broker's access token")
                     if response.status_code == 403:
                         raise self._fail("not_permitted", "the system refused the request")
                     if response.status_code in RETRYABLE_STATUSES or response.status_code >= 500:

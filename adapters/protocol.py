@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
+from urllib.parse import quote
 
 
 class Tier(IntEnum):
@@ -100,6 +101,9 @@ class IdentifierScheme(StrEnum):
     upn = "upn"
 
 
+_HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%") + " "
+
+
 @dataclass(frozen=True)
 class FetchContext:
     """Why a fetch happens and for whom; passed to the source system as request headers."""
@@ -111,16 +115,16 @@ class FetchContext:
     request_id: str | None = None
 
     def headers(self) -> dict[str, str]:
-        headers = {"X-Purpose": self.purpose}
-        if self.case_reference:
-            headers["X-Case-Reference"] = self.case_reference
-        if self.consent_ids:
-            headers["X-Consent-Ids"] = ",".join(self.consent_ids)
-        if self.requesting_user:
-            headers["X-Requesting-User"] = self.requesting_user
-        if self.request_id:
-            headers["X-Request-Id"] = self.request_id
-        return headers
+        """The context as HTTP headers; values are percent-encoded where they are not plain ASCII,
+        so no value can break or inject a header."""
+        values = {
+            "X-Purpose": self.purpose,
+            "X-Case-Reference": self.case_reference,
+            "X-Consent-Ids": ",".join(self.consent_ids) if self.consent_ids else None,
+            "X-Requesting-User": self.requesting_user,
+            "X-Request-Id": self.request_id,
+        }
+        return {name: quote(value, safe=_HEADER_SAFE) for name, value in values.items() if value}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.connection import SourceSystemConfig
+from adapters.service import linked_refs as links_in_force
 from adapters.errors import SourceFailure
 from adapters.identity import Demographics
 from adapters.protocol import Candidate, FetchContext, PersonQuery
@@ -75,3 +76,13 @@ async def find_candidates(
         else:
             candidates.extend(answer)
     return candidates, failures
+
+
+def refs_in_force(session: Session, registry: AdapterRegistry, person_id: uuid.UUID) -> dict[str, list[str]]:
+    """Which local records may be fetched for a subject: links in force only (a link waiting for
+    review, rejected or unlinked gives nothing), plus stores filed under the broker's own id."""
+    refs = {name: list(r) for name, r in links_in_force(session, person_id).items() if name in registry.names}
+    for adapter in registry:
+        if "broker_person_id" in adapter.identifier_schemes:
+            refs[adapter.name] = [str(person_id)]
+    return refs

@@ -52,3 +52,17 @@ def test_only_caseworkers(client, database, auth_headers) -> None:  # type: igno
     assert client.get("/api/v1/identity-links/reviews").status_code == 401
     assert client.get("/api/v1/identity-links/reviews", headers=auth_headers("sarah.clarke")).status_code == 403
     assert client.get("/api/v1/identity-links/reviews", headers=auth_headers("ig.auditor")).status_code == 403
+
+
+def test_only_links_in_force_are_fetched_from(app, database) -> None:  # type: ignore[no-untyped-def]
+    from broker.sources import refs_in_force
+
+    person = uuid.uuid4()
+    subject = Demographics("Oliver", "Bennett", date(2015, 11, 2), "M", None, "4010232137")
+    with database.unit_of_work() as s:
+        service.record_matches(s, person, subject, [
+            Candidate("social_care", "MOS1", "Oliver", "Bennett", date(2015, 11, 2), "Male", None, {"nhs_number": "4010232137"}),
+            Candidate("educational_psychology", "EP/1", "Ollie", "Benet", date(2015, 11, 2), None, None, {})])
+    with database.unit_of_work() as s:
+        refs = refs_in_force(s, app.state.adapters, person)
+    assert refs == {"social_care": ["MOS1"], "ep_paper": [str(person)]}
