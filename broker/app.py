@@ -9,13 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from broker.api import health, me
+from broker.api import health, me, subjects
 from broker.auth.dependencies import build_token_verifier
+from broker.auth.development import RedeemedCodes, provider_allowed
+from broker.auth.rate_limit import RateLimiter
+from broker.auth.sessions import install_sessions
+from broker.auth.sign_in import build_oauth, sign_in_providers
 from broker.db import Database
 from broker.errors import install_error_handlers
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
 from broker.settings import Settings
+from broker.web import dev_identity_provider, sign_in
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -44,11 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.migration_heads = script_heads()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.token_verifier = build_token_verifier(settings)
+    app.state.oauth = build_oauth(settings)
+    app.state.sign_in_providers = sign_in_providers(settings)
+    app.state.sign_in_limiter = RateLimiter(settings.sign_in_rate_limit_per_minute)
 
     install_error_handlers(app)
+    install_sessions(app, settings)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(subjects.router)
+    app.include_router(sign_in.router)
+    if provider_allowed(settings):
+        app.state.dev_redeemed_codes = RedeemedCodes()
+        app.include_router(dev_identity_provider.router)
     return app
 
 

@@ -34,6 +34,29 @@ class TrustedIssuerSettings(BaseModel):
     leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
+class SignInAudience(StrEnum):
+    """Who signs in through a web sign-in provider: council staff, or families."""
+
+    staff = "staff"
+    families = "families"
+
+
+class WebSignInSettings(BaseModel):
+    """An OpenID Connect provider people sign in to the web pages with (see the README).
+
+    The staff directory signs in staff accounts only and the citizen identity service family
+    accounts only: an account found through the wrong provider is refused.
+    """
+
+    audience: SignInAudience
+    client_id: str
+    client_secret: SecretStr
+    discovery_url: str
+    scope: str = "openid profile"
+    username_claim: str | None = "preferred_username"
+    label: str = ""
+
+
 class Settings(BaseSettings):
     """Everything the broker reads from its environment.
 
@@ -56,6 +79,11 @@ class Settings(BaseSettings):
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
     dev_identity_provider: bool | None = None
+    # Web sign-in: the council's staff directory and the citizen identity service for families.
+    web_sign_in: list[WebSignInSettings] = []
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
+    # Requests per minute from one client address to the sign-in and token endpoints.
+    sign_in_rate_limit_per_minute: int = Field(default=30, ge=1, le=10_000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig
@@ -68,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.production
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.development
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,6 +121,9 @@ class Settings(BaseSettings):
             problems.append("BROKER_DATABASE_URL must point at PostgreSQL in production")
         if not self.public_url.startswith("https://"):
             problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
+        for provider in self.web_sign_in:
+            if not provider.discovery_url.startswith("https://"):
+                problems.append(f"the {provider.audience} sign-in discovery URL must be https:// in production")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -1,0 +1,108 @@
+"""Web sessions: a signed cookie that holds the broker user id and a session id, nothing else.
+
+The cookie is HttpOnly, SameSite=Lax and, outside development, Secure.  It is signed with the
+secret key (itsdangerous, through Starlette's ``SessionMiddleware``); it is not encrypted, which
+is why it never holds names, roles or anything else about the person.  While a sign-in is under
+way it also holds Authlib's state, nonce and PKCE verifier for that sign-in, which are cleared
+when the sign-in completes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
+
+from broker.auth.dependencies import admit, principal_for
+from broker.auth.principal import Principal, Role
+from broker.db import get_session
+from broker.errors import Unauthenticated
+from broker.models import User
+from broker.settings import Settings
+
+SESSION_COOKIE = "broker_session"
+SIGN_IN_PATH = "/sign-in"
+
+
+class SignInRequired(Unauthenticated):
+    """A page needs a signed-in person; the browser is sent to the sign-in page."""
+
+    title = "Sign in required"
+
+
+def install_sessions(app: FastAPI, settings: Settings) -> None:
+    """Add the session cookie middleware and send signed-out visitors of pages to sign in."""
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=not settings.is_development,
+    )
+
+    @app.exception_handler(SignInRequired)
+    async def _send_to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{SIGN_IN_PATH}?{urlencode({'next': target})}", status_code=303)
+
+
+def start_session(request: Request, user: User) -> None:
+    """Sign ``user`` in: a fresh session (a new session id, nothing carried over from before)."""
+    request.session.clear()
+    request.session.update({"user_id": str(user.id), "sid": secrets.token_urlsafe(18)})
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+def session_id(request: Request) -> str:
+    """This browser's session id, made on first use (forms shown before sign-in need one too)."""
+    sid = request.session.get("sid")
+    if not isinstance(sid, str) or not sid:
+        sid = secrets.token_urlsafe(18)
+        request.session["sid"] = sid
+    return sid
+
+
+def signed_in_principal(request: Request, session: Session) -> Principal | None:
+    """The person signed in through this browser's session cookie, or None."""
+    cached = getattr(request.state, "web_principal", None)
+    if cached is not None:
+        return cached
+    raw = request.session.get("user_id")
+    if not raw:
+        return None
+    try:
+        user = session.get(User, uuid.UUID(str(raw)))
+    except ValueError:
+        user = None
+    if user is None:
+        end_session(request)
+        return None
+    principal = principal_for(user, None)
+    request.state.web_principal = principal
+    return principal
+
+
+def require_web_roles(*roles: Role) -> Callable[..., Principal]:
+    """For pages: the signed-in person if their role is one of ``roles`` (403 otherwise);
+    a visitor who is not signed in is sent to the sign-in page and brought back after."""
+    admitted = frozenset(roles)
+
+    def dependency(request: Request, session: Session = Depends(get_session)) -> Principal:
+        principal = signed_in_principal(request, session)
+        if principal is None:
+            raise SignInRequired("Sign in to see this page.")
+        return admit(principal, admitted)
+
+    dependency.__doc__ = "Admits: " + ", ".join(sorted(r.value for r in admitted)) + "."
+    dependency.admitted_roles = admitted  # type: ignore[attr-defined]
+    return dependency
