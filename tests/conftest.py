@@ -177,3 +177,28 @@ def auth_headers(settings: Settings, database: Database, demo: None):  # type: i
             return {"Authorization": "Bearer " + issue_dev_token(settings, user, **token_options)}  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def web_session(settings: Settings, database: Database, demo: None):  # type: ignore[no-untyped-def]
+    """``web_session("sarah.clarke") -> (cookies, csrf_token)``: a signed-in browser session for a
+    demo account, as the sign-in pages would have made it, and the form token that goes with it."""
+    import base64
+    import json
+
+    from itsdangerous import TimestampSigner
+    from sqlalchemy import select
+
+    from broker.auth.sessions import SESSION_COOKIE, open_web_session
+    from broker.models import User
+    from broker.web.csrf import csrf_token_for
+
+    def make(username: str) -> tuple[dict[str, str], str]:
+        with database.unit_of_work() as s:
+            user = s.scalars(select(User).where(User.username == username)).one()
+            sid = open_web_session(s, user, settings)
+        payload = base64.b64encode(json.dumps({"user_id": str(user.id), "sid": sid}).encode())
+        cookie = TimestampSigner(settings.secret_key.get_secret_value()).sign(payload).decode()
+        return {SESSION_COOKIE: cookie}, csrf_token_for(settings, sid)
+
+    return make

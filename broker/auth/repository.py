@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broker.models import WebSession
 from consent.models import Person, Relationship
 
 
@@ -28,3 +29,12 @@ def relationships_between(session: Session, subject_id: uuid.UUID, person_id: uu
         .where(Relationship.subject_id == subject_id, Relationship.related_person_id == person_id)
         .order_by(Relationship.created_at, Relationship.id)
     ))
+
+
+def web_session_by_hash(session: Session, sid_hash: str) -> WebSession | None:
+    return session.scalars(select(WebSession).where(WebSession.sid_hash == sid_hash)).one_or_none()
+
+
+def add_web_session(session: Session, web_session: WebSession) -> None:
+    session.add(web_session)
+    session.flush()

@@ -1,5 +1,8 @@
 """Web sessions: a signed cookie that holds the broker user id and a session id, nothing else.
 
+Each signed-in session also has a ``web_sessions`` row (keyed by a hash of the session id) so
+that signing out ends it on the server too: a copy of the cookie taken before is worthless.
+
 The cookie is HttpOnly, SameSite=Lax and, outside development, Secure.  It is signed with the
 secret key (itsdangerous, through Starlette's ``SessionMiddleware``); it is not encrypted, which
 is why it never holds names, roles or anything else about the person.  While a sign-in is under
@@ -9,9 +12,10 @@ when the sign-in completes.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
@@ -21,10 +25,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from broker.auth.dependencies import admit, principal_for
 from broker.auth.principal import Principal, Role
+from broker.auth.repository import add_web_session, web_session_by_hash
 from broker.db import get_session
 from broker.errors import Unauthenticated
-from broker.models import User
+from broker.models import User, WebSession
 from broker.settings import Settings
+from consent.models import utcnow
 
 SESSION_COOKIE = "broker_session"
 SIGN_IN_PATH = "/sign-in"
@@ -53,13 +59,36 @@ def install_sessions(app: FastAPI, settings: Settings) -> None:
         return RedirectResponse(f"{SIGN_IN_PATH}?{urlencode({'next': target})}", status_code=303)
 
 
-def start_session(request: Request, user: User) -> None:
+def _hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def open_web_session(session: Session, user: User, settings: Settings) -> str:
+    """Record a new signed-in session for ``user``; return its session id (for the cookie only)."""
+    sid = secrets.token_urlsafe(24)
+    now = utcnow()
+    add_web_session(session, WebSession(
+        sid_hash=_hash(sid), user_id=user.id, created_at=now,
+        expires_at=now + timedelta(seconds=settings.session_max_age_seconds),
+    ))
+    return sid
+
+
+def start_session(request: Request, session: Session, user: User) -> None:
     """Sign ``user`` in: a fresh session (a new session id, nothing carried over from before)."""
+    sid = open_web_session(session, user, request.app.state.settings)
     request.session.clear()
-    request.session.update({"user_id": str(user.id), "sid": secrets.token_urlsafe(18)})
+    request.session.update({"user_id": str(user.id), "sid": sid})
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, session: Session) -> None:
+    """Sign out: end the session on the server and empty the cookie."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str) and sid:
+        row = web_session_by_hash(session, _hash(sid))
+        if row is not None and row.ended_at is None:
+            row.ended_at = utcnow()
+            session.flush()
     request.session.clear()
 
 
@@ -77,15 +106,14 @@ def signed_in_principal(request: Request, session: Session) -> Principal | None:
     cached = getattr(request.state, "web_principal", None)
     if cached is not None:
         return cached
-    raw = request.session.get("user_id")
-    if not raw:
+    raw, sid = request.session.get("user_id"), request.session.get("sid")
+    if not raw or not isinstance(sid, str):
         return None
-    try:
-        user = session.get(User, uuid.UUID(str(raw)))
-    except ValueError:
-        user = None
+    row = web_session_by_hash(session, _hash(sid))
+    live = row is not None and row.ended_at is None and row.expires_at > utcnow() and str(row.user_id) == str(raw)
+    user = session.get(User, row.user_id) if live and row is not None else None
     if user is None:
-        end_session(request)
+        request.session.clear()
         return None
     principal = principal_for(user, None)
     request.state.web_principal = principal

@@ -46,7 +46,12 @@ def own_origin(settings: Settings) -> str:
 
 def csrf_token(request: Request) -> str:
     """The token this browser's forms carry in a hidden ``csrf_token`` field."""
-    return _serializer(request.app.state.settings).dumps(session_id(request))
+    return csrf_token_for(request.app.state.settings, session_id(request))
+
+
+def csrf_token_for(settings: Settings, sid: str) -> str:
+    """The form token for the session ``sid``."""
+    return _serializer(settings).dumps(sid)
 
 
 def request_from_elsewhere(request: Request, settings: Settings) -> bool:

@@ -73,15 +73,15 @@ async def finish_sign_in(request: Request, provider_name: str, session: SessionD
             "Contact the council's SEN team if you think there should be."
         ) from None
     target = request.session.get(NEXT_KEY)
-    start_session(request, user)
+    start_session(request, session, user)
     log.info("signed in", extra={"provider": provider.name, "user_id": str(user.id)})
     return RedirectResponse(target if is_safe_next(target) else "/account", status_code=303)
 
 
 @router.post("/sign-out", dependencies=[CsrfProtected])
-def sign_out(request: Request) -> Response:
+def sign_out(request: Request, session: SessionDep) -> Response:
     """End this browser's session."""
-    end_session(request)
+    end_session(request, session)
     return RedirectResponse("/signed-out", status_code=303)
 
 
