@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from broker.auth.development import dev_issuer_config, dev_jwks
 from broker.auth.principal import Principal, Role
 from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, remote_jwks
-from broker.db import get_session
+from broker.db import SessionDep
 from broker.errors import Forbidden, Unauthenticated
 from broker.models import User
 from broker.settings import Settings
@@ -106,7 +106,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     admitted = frozenset(roles)
     names = ", ".join(sorted(r.value for r in admitted))
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Principal:
+    def dependency(request: Request, session: SessionDep) -> Principal:
         return admit(authenticate(request, session), admitted)
 
     dependency.__doc__ = f"Admits: {names}."

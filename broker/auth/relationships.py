@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from broker.auth.dependencies import authenticate
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import subject_by_id, subjects_by_ids
-from broker.db import get_session
+from broker.db import SessionDep
 from broker.errors import Forbidden, NotFound
 from consent.models import Person
 from consent.standing import subjects_decided_by
@@ -73,7 +73,7 @@ def subject_in_scope(session: Session, principal: Principal, subject_id: uuid.UU
     return subject
 
 
-def _subject_from_path(request: Request, subject_id: uuid.UUID, session: Session = Depends(get_session)) -> Person:
+def _subject_from_path(request: Request, subject_id: uuid.UUID, session: SessionDep) -> Person:
     return subject_in_scope(session, authenticate(request, session), subject_id)
 
 
@@ -81,7 +81,7 @@ SubjectInScope = Annotated[Person, Depends(_subject_from_path)]
 
 
 def _subject_from_path_for_pages(
-    request: Request, subject_id: uuid.UUID, session: Session = Depends(get_session),
+    request: Request, subject_id: uuid.UUID, session: SessionDep,
 ) -> Person:
     from broker.auth.sessions import SignInRequired, signed_in_principal
 

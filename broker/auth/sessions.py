@@ -26,7 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from broker.auth.dependencies import admit, principal_for
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import add_web_session, web_session_by_hash
-from broker.db import get_session
+from broker.db import SessionDep
 from broker.errors import Unauthenticated
 from broker.models import User, WebSession
 from broker.settings import Settings
@@ -125,7 +125,7 @@ def require_web_roles(*roles: Role) -> Callable[..., Principal]:
     a visitor who is not signed in is sent to the sign-in page and brought back after."""
     admitted = frozenset(roles)
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Principal:
+    def dependency(request: Request, session: SessionDep) -> Principal:
         principal = signed_in_principal(request, session)
         if principal is None:
             raise SignInRequired("Sign in to see this page.")
