@@ -28,7 +28,7 @@ run: $(VENV)/.synced
 	$(BIN)/broker demo seed
 	@echo "Demo accounts (sign in as any of them; no passwords in development):"
 	@$(BIN)/broker demo users --table
-	@echo "Serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs)"
+	@echo "Serving on http://127.0.0.1:8000  (sign in: http://127.0.0.1:8000/sign-in, API docs: http://127.0.0.1:8000/api/docs)"
 	$(BIN)/broker serve
 
 test: $(VENV)/.synced
