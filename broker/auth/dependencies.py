@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

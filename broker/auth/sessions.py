@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware

@@ -29,6 +29,7 @@ from broker.auth.rate_limit import limit_sign_in
 from broker.auth.tokens import InvalidToken
 from broker.db import SessionDep
 from broker.models import User
+from broker.settings import Settings
 from broker.web.csrf import CsrfProtected, csrf_token
 
 router = APIRouter(prefix=DEV_ISSUER_PATH, tags=["development identity provider"], include_in_schema=False)
@@ -166,7 +167,7 @@ def _exchange_code(request: Request, session: SessionDep, client_id: str, form: 
     }
 
 
-def _machine_token(session: SessionDep, settings: Any, client_id: str) -> dict[str, Any]:
+def _machine_token(session: SessionDep, settings: Settings, client_id: str) -> dict[str, Any]:
     user = session.scalars(
         select(User).where(User.username == client_id, User.role == Role.system.value)
     ).one_or_none()
