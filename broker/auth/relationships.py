@@ -2,7 +2,8 @@
 
 - A family member reaches only the subjects they may decide for today (parental responsibility,
   being the young person, or a recorded representative: ``consent.standing``).  Any other subject
-  answers 404, exactly as a subject that does not exist, so the answer reveals nothing.
+  answers 404, exactly as a subject that does not exist, so the answer reveals nothing.  They see
+  their own contact details only, never another parent's (``may_see_contact_details_of``).
 - Caseworkers and safeguarding leads act for their organisation; what subject data they then
   see is decided by consent, a statutory purpose or break-glass, elsewhere.
 - IG auditors and administrators never reach child records through these functions.
@@ -44,6 +45,16 @@ def subject_ids_decided_by(session: Session, principal: Principal, on: date | No
 def family_subjects(session: Session, principal: Principal, on: date | None = None) -> list[Person]:
     """The children and young people a family member may decide for, in a stable order."""
     return subjects_by_ids(session, subject_ids_decided_by(session, principal, on))
+
+
+def may_see_contact_details_of(principal: Principal, person_id: uuid.UUID) -> bool:
+    """Whether a family member may see this person's contact details: their own only.
+
+    Two parents may each decide for a child; neither learns the other's address or telephone
+    from the broker (it may be confidential, for good reason).  Staff access to contact details
+    (``ID_CONTACT``) goes through consent and purpose, not through this function.
+    """
+    return principal.role is Role.family and principal.person_id == person_id
 
 
 def acting_organisation(principal: Principal) -> uuid.UUID:

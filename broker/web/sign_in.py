@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+import httpx
 from authlib.integrations.base_client import OAuthError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from broker.auth.rate_limit import limit_sign_in
 from broker.auth.sessions import end_session, require_web_roles, start_session
 from broker.auth.sign_in import AccountNotAvailable, SignInProvider, account_for, callback_url, is_safe_next
 from broker.db import SessionDep
-from broker.errors import Forbidden, InvalidInput, NotFound
+from broker.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from broker.web.csrf import CsrfProtected, csrf_token
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ router = APIRouter(tags=["sign in"], include_in_schema=False)
 SignedIn = Annotated[Principal, Depends(require_web_roles(*Role))]
 RateLimited = Depends(limit_sign_in)
 NEXT_KEY = "next"
+PROVIDER_UNREACHABLE = "The sign-in service cannot be reached just now. Please try again in a few minutes."
 
 
 def _provider(request: Request, name: str) -> SignInProvider:
@@ -48,7 +50,11 @@ async def start_sign_in(request: Request, provider_name: str, next: str | None =
     if is_safe_next(next):
         request.session[NEXT_KEY] = next
     client = request.app.state.oauth.create_client(provider.name)
-    return await client.authorize_redirect(request, callback_url(request.app.state.settings, provider))
+    try:
+        return await client.authorize_redirect(request, callback_url(request.app.state.settings, provider))
+    except httpx.HTTPError as exc:
+        log.warning("identity provider unreachable", extra={"provider": provider.name, "error_type": type(exc).__name__})
+        raise ServiceUnavailable(PROVIDER_UNREACHABLE) from None
 
 
 @router.get("/auth/callback/{provider_name}", dependencies=[RateLimited])
@@ -62,6 +68,9 @@ async def finish_sign_in(request: Request, provider_name: str, session: SessionD
     except OAuthError as exc:
         log.info("sign-in failed", extra={"provider": provider.name, "oauth_error": exc.error})
         raise InvalidInput("Signing in did not complete. Go back to the sign-in page and try again.") from None
+    except httpx.HTTPError as exc:
+        log.warning("identity provider unreachable", extra={"provider": provider.name, "error_type": type(exc).__name__})
+        raise ServiceUnavailable(PROVIDER_UNREACHABLE) from None
     claims = token.get("userinfo")
     if not claims:
         raise InvalidInput("The identity provider did not say who you are. Try signing in again.")

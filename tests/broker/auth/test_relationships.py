@@ -7,7 +7,9 @@ import uuid
 import pytest
 
 from broker.auth import Principal, Role
-from broker.auth.relationships import acting_organisation, family_subjects, subject_in_scope
+from broker.auth.relationships import (
+    acting_organisation, family_subjects, may_see_contact_details_of, subject_in_scope,
+)
 from broker.demo import demo_id
 from broker.errors import Forbidden, NotFound
 
@@ -55,3 +57,10 @@ def test_a_representative_of_a_young_person_reaches_them(session) -> None:  # ty
     session.flush()
     karen = _principal(Role.family, person_id=demo_id("person:karen"))
     assert subject_in_scope(session, karen, demo_id("person:jordan")).given_name == "Jordan"
+
+
+def test_a_parent_sees_only_their_own_contact_details() -> None:
+    sarah, david = demo_id("person:sarah"), demo_id("person:david")
+    assert may_see_contact_details_of(_principal(Role.family, person_id=sarah), sarah)
+    assert not may_see_contact_details_of(_principal(Role.family, person_id=sarah), david)
+    assert not may_see_contact_details_of(_principal(Role.admin, organisation_id=demo_id("org:NCC")), david)

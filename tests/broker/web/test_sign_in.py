@@ -127,3 +127,18 @@ def test_a_callback_without_the_sign_in_that_started_it_is_refused(live_broker: 
         response = attacker.get(callback)
         assert response.status_code == 422
         assert SESSION_COOKIE not in attacker.cookies or "user_id" not in _session_cookie(attacker)
+
+
+@pytest.mark.usefixtures("demo")
+def test_an_unreachable_identity_provider_is_a_503_page_not_a_crash(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    nowhere = Settings(**{**settings.model_dump(), "public_url": f"http://127.0.0.1:{_free_port()}"})
+    app = create_app(nowhere)
+    try:
+        with TestClient(app, base_url="https://testserver") as client:
+            response = client.get("/sign-in/development", follow_redirects=False)
+            assert response.status_code == 503
+            assert "cannot be reached" in response.text
+    finally:
+        app.state.database.dispose()
