@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.templating import Jinja2Templates
 
 from broker.api import health
 from broker.db import Database
@@ -15,8 +13,8 @@ from broker.errors import install_error_handlers
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
 from broker.settings import Settings
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+from broker.web import install_web
+from broker.web.docs import install_api_docs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,18 +32,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Consent-aware sharing of records for EHC needs assessments.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.database = database
     app.state.migration_heads = script_heads()
-    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
     install_error_handlers(app)
+    install_web(app, settings)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    install_api_docs(app)
     return app
 
 

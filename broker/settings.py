@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    council_name: str = "Northshire County Council"
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
+    # Origins a form may post to or be redirected to after posting, besides the broker itself
+    # (the council's identity providers' sign-out pages): the CSP form-action directive.
+    form_action_origins: list[str] = Field(default_factory=list)
 
     @property
     def is_production(self) -> bool:
