@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    council_name: str = "Northshire County Council"
+    # Origins a form may post to or be redirected to after posting, besides the broker itself
+    # (the council's identity providers' sign-out pages): the CSP form-action directive.
+    form_action_origins: list[str] = Field(default_factory=list)
     api_audience: str = "send-broker"
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).

@@ -1,4 +1,5 @@
-"""Web sessions: a signed cookie that holds the broker user id and a session id, nothing else.
+"""Web sessions: a signed cookie that holds the broker user id and a session id, nothing else
+(besides the random key form tokens are made from, ``broker.web.forms``).
 
 Each signed-in session also has a ``web_sessions`` row (keyed by a hash of the session id) so
 that signing out ends it on the server too: a copy of the cookie taken before is worthless.
@@ -43,7 +44,7 @@ class SignInRequired(Unauthenticated):
 
 
 def install_sessions(app: FastAPI, settings: Settings) -> None:
-    """Add the session cookie middleware and send signed-out visitors of pages to sign in."""
+    """Add the session cookie middleware."""
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
@@ -52,6 +53,21 @@ def install_sessions(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=not settings.is_development,
     )
+
+
+def install_sign_in(app: FastAPI) -> None:
+    """Send signed-out visitors of pages to sign in, and show who is signed in in the header."""
+    from broker.web.templating import Account
+
+    def header_account(request: Request) -> Account | None:
+        principal = getattr(request.state, "web_principal", None)
+        if principal is None and request.session.get("user_id"):
+            with request.app.state.database.unit_of_work() as session:
+                principal = signed_in_principal(request, session)
+        return Account(principal.display_name, "/sign-out") if principal is not None else None
+
+    app.state.web_account = header_account
+    app.state.sign_in_url = SIGN_IN_PATH
 
     @app.exception_handler(SignInRequired)
     async def _send_to_sign_in(request: Request, exc: SignInRequired) -> Response:

@@ -30,7 +30,7 @@ from broker.auth.tokens import InvalidToken
 from broker.db import SessionDep
 from broker.models import User
 from broker.settings import Settings
-from broker.web.csrf import CsrfProtected, csrf_token
+from broker.web.forms import VerifiedForm
 
 router = APIRouter(prefix=DEV_ISSUER_PATH, tags=["development identity provider"], include_in_schema=False)
 
@@ -69,7 +69,7 @@ def _login_page(request: Request, session: SessionDep, params: dict[str, str], s
     return request.app.state.templates.TemplateResponse(
         request, "auth/dev_login.html",
         {
-            "params": params, "csrf_token": csrf_token(request),
+            "params": params,
             "families": [u for u in users if u.role == Role.family.value],
             "staff": [u for u in users if u.role != Role.family.value],
         },
@@ -80,7 +80,7 @@ def _login_page(request: Request, session: SessionDep, params: dict[str, str], s
 def _refusal_page(request: Request, refused: GrantRefused) -> Response:
     return request.app.state.templates.TemplateResponse(
         request, "error.html",
-        {"problem": {"title": "This sign-in request cannot be used", "detail": refused.description,
+        {"problem": {"title": "This sign-in request cannot be used", "detail": refused.description, "status": 400,
                      "request_id": None}},
         status_code=400, headers=NO_STORE,
     )
@@ -97,11 +97,10 @@ def authorize(request: Request, session: SessionDep) -> Response:
     return _login_page(request, session, params)
 
 
-@router.post("/authorize", dependencies=[RateLimited, CsrfProtected])
-async def approve(request: Request, session: SessionDep) -> Response:
+@router.post("/authorize", dependencies=[RateLimited])
+def approve(request: Request, form: VerifiedForm, session: SessionDep) -> Response:
     """Sign in as the chosen demo account and go back to the client with an authorization code."""
     settings = request.app.state.settings
-    form = await request.form()
     params = {name: str(form.get(name, "")) for name in AUTHORIZE_PARAMS}
     try:
         check_authorization_request(settings, params)

@@ -16,7 +16,7 @@ from broker.auth.sessions import end_session, require_web_roles, start_session
 from broker.auth.sign_in import AccountNotAvailable, SignInProvider, account_for, callback_url, is_safe_next
 from broker.db import SessionDep
 from broker.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
-from broker.web.csrf import CsrfProtected, csrf_token
+from broker.web.forms import VerifiedForm
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ async def finish_sign_in(request: Request, provider_name: str, session: SessionD
     return RedirectResponse(target if is_safe_next(target) else "/account", status_code=303)
 
 
-@router.post("/sign-out", dependencies=[CsrfProtected])
-def sign_out(request: Request, session: SessionDep) -> Response:
+@router.post("/sign-out")
+def sign_out(request: Request, form: VerifiedForm, session: SessionDep) -> Response:
     """End this browser's session."""
     end_session(request, session)
     return RedirectResponse("/signed-out", status_code=303)
@@ -104,5 +104,5 @@ def signed_out(request: Request) -> Response:
 def account(request: Request, principal: SignedIn) -> Response:
     """Who is signed in, with a button to sign out."""
     return request.app.state.templates.TemplateResponse(
-        request, "auth/account.html", {"principal": principal, "csrf_token": csrf_token(request)}
+        request, "auth/account.html", {"principal": principal}
     )

@@ -28,6 +28,9 @@ from broker.settings import Settings
 
 # Endpoints anyone may call, and why.
 PUBLIC = {
+    "/": "start page",
+    "/privacy": "privacy notice",
+    "/accessibility": "accessibility statement",
     "/healthz": "liveness probe",
     "/readyz": "readiness probe",
     "/api/openapi.json": "API description",
@@ -109,7 +112,7 @@ def _call(client, endpoint: Endpoint, path: str, username: str, auth_headers, we
     if endpoint.page:
         cookies, token = web_session(username)
         client.cookies = cookies
-        data = {"csrf_token": token} if endpoint.method in UNSAFE else None
+        data = {"form_token": token} if endpoint.method in UNSAFE else None
         return client.request(endpoint.method, path, data=data, follow_redirects=False)
     return client.request(endpoint.method, path, headers=auth_headers(username), follow_redirects=False)
 

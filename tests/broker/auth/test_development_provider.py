@@ -194,7 +194,7 @@ def test_userinfo_needs_a_valid_token(client: TestClient) -> None:
     assert client.get("/dev-idp/userinfo", headers={"Authorization": "Bearer x.y.z"}).status_code == 401
 
 
-def test_the_login_form_needs_its_csrf_token(browser: TestClient, settings: Settings) -> None:
+def test_the_login_form_needs_its_form_token(browser: TestClient, settings: Settings) -> None:
     params = _authorize_params(settings, _pkce()[1])
     browser.get("/dev-idp/authorize", params=params)
     response = browser.post("/dev-idp/authorize", data={**params, "username": "admin"}, follow_redirects=False)

@@ -1,4 +1,5 @@
-"""The session cookie's flags and contents, and the CSRF checks on state-changing forms."""
+"""The session cookie's flags and contents, and the form protection on signing out (the
+toolkit itself, ``broker.web.forms``, has its own tests in test_forms.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from broker.app import create_app
 from broker.settings import Settings
-from broker.web.csrf import csrf_token_for
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -30,7 +30,7 @@ def _signed_in(browser: TestClient, web_session, username: str = "david.clarke")
 def test_sign_out_with_the_form_token_ends_the_session_on_the_server(browser, web_session) -> None:  # type: ignore[no-untyped-def]
     token = _signed_in(browser, web_session)
     copied = dict(browser.cookies)
-    response = browser.post("/sign-out", data={"csrf_token": token}, headers={"Sec-Fetch-Site": "same-origin"},
+    response = browser.post("/sign-out", data={"form_token": token}, headers={"Sec-Fetch-Site": "same-origin"},
                             follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/signed-out"
     assert "expires=thu, 01 jan 1970" in response.headers["set-cookie"].lower()
@@ -55,8 +55,8 @@ def test_a_session_ends_after_its_lifetime_whatever_the_cookie_says(browser, web
 
 @pytest.mark.parametrize("data,headers", [
     ({}, {}),
-    ({"csrf_token": ""}, {}),
-    ({"csrf_token": "forged.token.value"}, {}),
+    ({"form_token": ""}, {}),
+    ({"form_token": "forged.token.value"}, {}),
     ("token-of-another-session", {}),
     ("token-signed-with-another-key", {}),
     ("own-token", {"Sec-Fetch-Site": "cross-site"}),
@@ -67,13 +67,19 @@ def test_a_session_ends_after_its_lifetime_whatever_the_cookie_says(browser, web
 def test_form_posts_without_a_valid_token_or_from_elsewhere_are_refused(browser, web_session, settings, data, headers) -> None:  # type: ignore[no-untyped-def]
     token = _signed_in(browser, web_session)
     if data == "own-token":
-        data = {"csrf_token": token}
+        data = {"form_token": token}
     elif data == "token-of-another-session":
-        data = {"csrf_token": web_session("david.clarke")[1]}
+        data = {"form_token": web_session("david.clarke")[1]}
     elif data == "token-signed-with-another-key":
-        sid = token  # any value: the signature is what fails
+        from types import SimpleNamespace
+
+        from starlette.requests import Request
+
+        from broker.web.forms import form_token
+
         other = Settings(**{**settings.model_dump(), "secret_key": "z" * 40})
-        data = {"csrf_token": csrf_token_for(other, sid)}
+        request = Request({"type": "http", "session": {}, "app": SimpleNamespace(state=SimpleNamespace(settings=other))})
+        data = {"form_token": form_token(request)}
     response = browser.post("/sign-out", data=data, headers=headers, follow_redirects=False)
     assert response.status_code == 403
     assert "text/html" in response.headers["content-type"]
@@ -83,7 +89,7 @@ def test_form_posts_without_a_valid_token_or_from_elsewhere_are_refused(browser,
 def test_a_typed_or_same_origin_post_with_the_token_is_accepted(browser, web_session, settings) -> None:  # type: ignore[no-untyped-def]
     for headers in ({"Sec-Fetch-Site": "none"}, {"Origin": settings.public_url}, {}):
         token = _signed_in(browser, web_session)
-        response = browser.post("/sign-out", data={"csrf_token": token}, headers=headers, follow_redirects=False)
+        response = browser.post("/sign-out", data={"form_token": token}, headers=headers, follow_redirects=False)
         assert response.status_code == 303, headers
 
 
@@ -104,11 +110,12 @@ def test_the_session_cookie_is_secure_httponly_lax_and_holds_no_personal_data(br
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert {"httponly", "secure", "samesite=lax", "path=/"} <= flags
     payload = cookie.split("=", 1)[1].split(".")[0]
-    assert set(json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))) == {"sid"}
+    # Before signing in: only the random key that the page's form token is made from.
+    assert set(json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))) == {"form_key"}
     # Signed in (as the sign-in pages make it; see test_sign_in for the real flow): id and session id.
     cookies, _ = web_session("sarah.clarke")
     payload = next(iter(cookies.values())).split(".")[0]
-    assert set(json.loads(base64.b64decode(payload))) == {"user_id", "sid"}
+    assert set(json.loads(base64.b64decode(payload))) == {"user_id", "sid", "form_key"}
 
 
 def test_a_tampered_session_cookie_signs_no_one_in(browser, web_session) -> None:  # type: ignore[no-untyped-def]

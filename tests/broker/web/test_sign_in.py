@@ -92,7 +92,8 @@ def test_a_parent_signs_in_and_out_over_http(live_broker: Settings) -> None:
         assert [r.url.path for r in landed.history] == ["/dev-idp/authorize", "/auth/callback/development"]
 
         session = _session_cookie(browser)
-        assert set(session) == {"user_id", "sid"}
+        # The account id, the session id and the random key form tokens are made from; nothing else.
+        assert set(session) == {"user_id", "sid", "form_key"}
         assert session["user_id"] == str(demo_id("user:sarah.clarke"))
         set_cookie = landed.history[-1].headers["set-cookie"].lower()
         assert "httponly" in set_cookie and "samesite=lax" in set_cookie
@@ -102,7 +103,7 @@ def test_a_parent_signs_in_and_out_over_http(live_broker: Settings) -> None:
         assert refused.status_code == 403
         assert browser.get("/account").url.path == "/account"
 
-        sign_out_form = next(f for f in _forms(browser.get("/account").text) if "csrf_token" in f)
+        sign_out_form = next(f for f in _forms(browser.get("/account").text) if "form_token" in f)
         done = browser.post("/sign-out", data=sign_out_form, headers={"Origin": live_broker.public_url})
         assert done.url.path == "/signed-out"
         assert browser.get("/account").url.path == "/sign-in"
