@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     web_sign_in: list[WebSignInSettings] = []
     session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
     # Requests per minute from one client address to the sign-in and token endpoints.
-    sign_in_rate_limit_per_minute: int = Field(default=30, ge=1, le=10_000)
+    sign_in_rate_limit_per_minute: int = Field(default=120, ge=1, le=10_000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig
