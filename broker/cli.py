@@ -334,6 +334,38 @@ def consent_transition() -> None:
                        f"{len(item.requests)} request(s) raised to the young person")
     database.dispose()
     typer.echo(f"transition: {len(done)} parental permission(s) handed to young people")
+@app.command("dev-client")
+def dev_client(
+    client_id: str = typer.Argument(..., help="A machine client: the username of a system account, e.g. education.system."),
+) -> None:
+    """Print the client id and secret a machine client uses with the development provider (development only).
+
+    Exchange them for an access token with the OAuth 2.0 client credentials grant:
+    `curl -u CLIENT_ID:SECRET -d grant_type=client_credentials http://127.0.0.1:8000/dev-idp/token`
+    """
+    from sqlalchemy import select
+
+    from broker.auth.development import DevelopmentProviderRefused, dev_client_secret, dev_issuer_url
+    from broker.db import Database
+    from broker.models import User
+
+    settings = _settings()
+    database = Database(settings)
+    try:
+        with database.unit_of_work() as session:
+            user = session.scalars(select(User).where(User.username == client_id)).one_or_none()
+            if user is None or user.role != "system":
+                typer.echo(f"error: no system account called {client_id!r}; `broker demo users` lists them", err=True)
+                raise typer.Exit(1)
+            secret = dev_client_secret(settings, client_id)
+    except DevelopmentProviderRefused as exc:
+        typer.echo(f"error: {exc} (BROKER_ENVIRONMENT={settings.environment})", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    typer.echo(json.dumps({
+        "client_id": client_id, "client_secret": secret, "token_endpoint": dev_issuer_url(settings) + "/token",
+    }, indent=2))
 
 
 def main() -> None:

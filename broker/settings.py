@@ -64,6 +64,27 @@ def _default_source_systems() -> dict[str, SourceSystemSettings]:
         "educational_psychology": SourceSystemSettings(kind="educational_psychology"),
         "ep_paper": SourceSystemSettings(kind="ep_paper", client_id=None, client_secret=None),
     }
+class SignInAudience(StrEnum):
+    """Who signs in through a web sign-in provider: council staff, or families."""
+
+    staff = "staff"
+    families = "families"
+
+
+class WebSignInSettings(BaseModel):
+    """An OpenID Connect provider people sign in to the web pages with (see the README).
+
+    The staff directory signs in staff accounts only and the citizen identity service family
+    accounts only: an account found through the wrong provider is refused.
+    """
+
+    audience: SignInAudience
+    client_id: str
+    client_secret: SecretStr
+    discovery_url: str
+    scope: str = "openid profile"
+    username_claim: str | None = "preferred_username"
+    label: str = ""
 
 
 class Settings(BaseSettings):
@@ -89,6 +110,10 @@ class Settings(BaseSettings):
     audit_origin: str = ""
     # Sign a checkpoint at most this often, when entries were appended since the last (0: only on demand).
     audit_checkpoint_interval_seconds: float = Field(default=5.0, ge=0, le=3600)
+    council_name: str = "Northshire County Council"
+    # Origins a form may post to or be redirected to after posting, besides the broker itself
+    # (the council's identity providers' sign-out pages): the CSP form-action directive.
+    form_action_origins: list[str] = Field(default_factory=list)
     api_audience: str = "send-broker"
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
@@ -98,6 +123,11 @@ class Settings(BaseSettings):
     source_systems: dict[str, SourceSystemSettings] | None = None
     # None means: the simulators are mounted under /simulators in development and test, never in production.
     embedded_simulators: bool | None = None
+    # Web sign-in: the council's staff directory and the citizen identity service for families.
+    web_sign_in: list[WebSignInSettings] = []
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
+    # Requests per minute from one client address to the sign-in and token endpoints.
+    sign_in_rate_limit_per_minute: int = Field(default=120, ge=1, le=10_000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig
@@ -117,6 +147,10 @@ class Settings(BaseSettings):
             return self.audit_origin
         host = self.public_url.split("://", 1)[-1].split("/", 1)[0]
         return f"{host}/audit"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.development
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,6 +191,9 @@ class Settings(BaseSettings):
             problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
         if any(c.isspace() or c == "+" for c in self.audit_log_origin):
             problems.append("BROKER_AUDIT_ORIGIN must have no spaces or '+'")
+        for provider in self.web_sign_in:
+            if not provider.discovery_url.startswith("https://"):
+                problems.append(f"the {provider.audience} sign-in discovery URL must be https:// in production")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
