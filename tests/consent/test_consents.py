@@ -147,10 +147,12 @@ def test_after_the_end_of_compulsory_school_age_only_the_young_person_grants(ses
 def test_a_representative_decides_for_a_young_person_who_lacks_capacity(session: Session, world) -> None:
     young = make_child(session, born=date(2008, 1, 5), given_name="Sam")
     deputy = make_parent(session, young, given_name="Dee", pr=False, representative_kind="deputy")
+    mother = make_parent(session, young, given_name="Pat")
     data = dict(subject_id=young.id, basis="confidentiality", scope=scope(["EP_ADVICE"], recipient=world.sen, holder=world.eps))
     assert grant_consent(session, family(deputy), ConsentCreate(**data), NOW).versions[0].standing == "representative"
+    assert grant_consent(session, family(young), ConsentCreate(**data), NOW).versions[0].standing == "young_person"
     with pytest.raises(NotFound):
-        grant_consent(session, family(young), ConsentCreate(**data), NOW)
+        grant_consent(session, family(mother), ConsentCreate(**data), NOW)
 
 
 def test_a_competent_child_may_grant_with_evidence_of_competence(session: Session, world) -> None:
