@@ -163,3 +163,14 @@ def test_a_competent_child_may_grant_with_evidence_of_competence(session: Sessio
         grant_consent(session, staff(world.sen), ConsentCreate(**data), NOW)
     granted = grant_consent(session, staff(world.sen), ConsentCreate(**data, standing_evidence_ref="GILLICK-2026-04"), NOW)
     assert granted.versions[0].standing == "competent_child"
+
+
+def test_staff_record_a_change_for_the_grantor_as_a_new_version(session: Session, world) -> None:
+    granted = make_consent(session, child=world.child, grantor=world.mother, recipient=world.sen, holder=world.eps)
+    with pytest.raises(InvalidInput, match="staff record changes"):
+        change_consent(session, staff(world.sen), granted.id, ConsentChange(note="by phone"), NOW + timedelta(hours=1))
+    changed = change_consent(session, staff(world.sen), granted.id, ConsentChange(
+        method="paper", valid_until=NOW + timedelta(days=30), note="letter of 3 November"), NOW + timedelta(hours=1))
+    latest = changed.versions[-1]
+    assert (latest.version, latest.grantor_name, latest.method, latest.recorded_by_name) == (2, "Sarah Clarke", "paper", "sam.caseworker")
+    assert latest.change_note == "letter of 3 November"
