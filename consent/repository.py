@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Row, bindparam, exists, select, true
 from sqlalchemy.orm import Session, aliased

@@ -369,6 +369,8 @@ def change_consent(
             raise InvalidInput("changes made online use the method 'portal'")
     else:
         grantor_person_id, grantor_organisation_id = current.grantor_person_id, current.grantor_organisation_id
+        if grantor_person_id is not None and data.method is Method.portal:
+            raise InvalidInput("staff record changes given on paper, verbally with a witness or through an interpreter")
     _check_method(data.method, data.witness_name, data.interpreter_language)
     valid_until = data.valid_until if data.valid_until is not None else current.valid_until
     _check_period(current.valid_from, valid_until, at)

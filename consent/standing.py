@@ -58,17 +58,17 @@ def deciders_for(session: Session, subject: Person, on: date) -> list[Decider]:
 
     Below the end of compulsory school age: every holder of parental responsibility without a
     court restriction (people, and a council under a care order). From then: the young person,
-    or instead their recorded representatives (deputy, attorney) where they lack capacity.
+    and their recorded representatives (deputy, attorney), who act for them in the decisions they
+    lack capacity to make (capacity is decision-specific, so the young person is always asked too).
     """
     relationships = session.scalars(
         select(Relationship).where(Relationship.subject_id == subject.id).order_by(Relationship.created_at, Relationship.id)
     ).all()
     if is_young_person(subject, on):
-        representatives = [
+        return [Decider(subject.id, None, Standing.young_person)] + [
             Decider(r.related_person_id, None, Standing.representative)
             for r in relationships if r.representative_kind is not None and r.related_person_id is not None
         ]
-        return representatives or [Decider(subject.id, None, Standing.young_person)]
     found = []
     for r in relationships:
         if not r.parental_responsibility or r.court_restriction:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -156,3 +156,29 @@ def test_the_transition_command_is_safe_to_run_twice(database: Database, setting
         told = s.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at.desc())).first()
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == messages + 1
         assert told.recipient_person_id == demo_id("person:oliver") and "your information" in told.body
+
+
+def test_a_council_holding_parental_responsibility_is_told_through_its_staff(session: Session, demo) -> None:
+    from consent.schemas import ConsentRequestCreate
+
+    request = consent_actions.create_request(session, SAM, ConsentRequestCreate(
+        subject_id=demo_id("person:leo"), purpose="EHC_NEEDS_ASSESSMENT", categories=["EP_ADVICE"],
+        holder_organisation_ids=[EPS], recipient_organisation_ids=[SEN],
+        why="The psychologist's report explains how Leo learns.", valid_for_days=90,
+        if_declined="The assessment goes ahead on the other advice.", expires_at=utcnow() + timedelta(days=10),
+    ), "https://broker.example")
+    assert {d.standing for d in request.deciders} == {"pr_holder", "council_with_pr"}
+    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.body.contains(str(request.id)))).all()
+    assert {(m.recipient_person_id, m.recipient_user_id) for m in messages} == {
+        (demo_id("person:emma"), demo_id("user:emma.walsh")), (None, demo_id("user:admin"))}
+    assert all(f"https://broker.example/consent-requests/{request.id}" in m.body for m in messages)
+
+
+def test_the_openapi_schema_documents_the_permission_endpoints_with_examples(client) -> None:  # type: ignore[no-untyped-def]
+    schema = client.get("/api/openapi.json").json()
+    for path in ("/api/v1/consents", "/api/v1/consent-requests/{request_id}/answer", "/api/v1/decisions",
+                 "/api/v1/consents/{consent_id}/receipt", "/api/v1/consents/{consent_id}/fhir"):
+        assert path in schema["paths"]
+    components = schema["components"]["schemas"]
+    for name in ("ConsentCreate", "ConsentRequestCreate", "AnswerCreate", "DecisionCreate", "ConsentWithdraw"):
+        assert components[name].get("examples"), name

@@ -15,6 +15,7 @@ from broker.demo import demo_id
 from broker.models import OutboxMessage
 from consent.models import ConsentRequestAnswer, ConsentStatusEvent, ConsentVersion
 from consent.receipts import verify_receipt
+from tests.broker.audit_entries import entries_since, next_seq
 
 AMELIA = str(demo_id("person:amelia"))
 OLIVER = str(demo_id("person:oliver"))
@@ -48,6 +49,8 @@ def _count(database, model) -> int:  # type: ignore[no-untyped-def]
 
 def test_a_family_grants_reads_and_withdraws_and_a_second_withdrawal_conflicts(client: TestClient, auth_headers, database) -> None:
     sarah = auth_headers("sarah.clarke")
+    with database.sessions() as s:
+        start = next_seq(s)
     created = client.post("/api/v1/consents", json=_grant_body(), headers=sarah)
     assert created.status_code == 201, created.text
     consent = created.json()
@@ -62,6 +65,9 @@ def test_a_family_grants_reads_and_withdraws_and_a_second_withdrawal_conflicts(c
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     assert "already been withdrawn" in again.json()["detail"]
     assert _count(database, ConsentStatusEvent) == events
+    with database.sessions() as s:
+        audited = [(e.event_type, e.actor_username, e.details.get("consent_id")) for e in entries_since(s, start)]
+    assert audited == [("consent.granted", "sarah.clarke", consent["id"]), ("consent.withdrawn", "david.clarke", consent["id"])]
 
 
 def test_families_reach_only_their_own_children(client: TestClient, auth_headers) -> None:
@@ -86,11 +92,16 @@ def test_families_reach_only_their_own_children(client: TestClient, auth_headers
     (_grant_body(valid_from="2027-01-10T00:00:00Z", valid_until="2027-01-01T00:00:00Z"), 422, "ends before it starts"),
 ])
 def test_bad_grants_are_clear_problems_and_change_nothing(client: TestClient, auth_headers, database, body, status, words) -> None:
+    headers = auth_headers("sarah.clarke")
     before = _count(database, ConsentVersion)
-    response = client.post("/api/v1/consents", json=body, headers=auth_headers("sarah.clarke"))
+    with database.sessions() as s:
+        start = next_seq(s)
+    response = client.post("/api/v1/consents", json=body, headers=headers)
     assert (response.status_code, response.headers["content-type"]) == (status, PROBLEM)
     assert words in response.json()["detail"]
     assert _count(database, ConsentVersion) == before
+    with database.sessions() as s:
+        assert [e.event_type for e in entries_since(s, start) if e.event_type.startswith("consent")] == []
 
 
 def test_staff_recording_for_a_grantor_without_standing_is_refused(client: TestClient, auth_headers, database) -> None:

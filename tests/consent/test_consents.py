@@ -147,10 +147,12 @@ def test_after_the_end_of_compulsory_school_age_only_the_young_person_grants(ses
 def test_a_representative_decides_for_a_young_person_who_lacks_capacity(session: Session, world) -> None:
     young = make_child(session, born=date(2008, 1, 5), given_name="Sam")
     deputy = make_parent(session, young, given_name="Dee", pr=False, representative_kind="deputy")
+    mother = make_parent(session, young, given_name="Pat")
     data = dict(subject_id=young.id, basis="confidentiality", scope=scope(["EP_ADVICE"], recipient=world.sen, holder=world.eps))
     assert grant_consent(session, family(deputy), ConsentCreate(**data), NOW).versions[0].standing == "representative"
+    assert grant_consent(session, family(young), ConsentCreate(**data), NOW).versions[0].standing == "young_person"
     with pytest.raises(NotFound):
-        grant_consent(session, family(young), ConsentCreate(**data), NOW)
+        grant_consent(session, family(mother), ConsentCreate(**data), NOW)
 
 
 def test_a_competent_child_may_grant_with_evidence_of_competence(session: Session, world) -> None:
@@ -161,3 +163,14 @@ def test_a_competent_child_may_grant_with_evidence_of_competence(session: Sessio
         grant_consent(session, staff(world.sen), ConsentCreate(**data), NOW)
     granted = grant_consent(session, staff(world.sen), ConsentCreate(**data, standing_evidence_ref="GILLICK-2026-04"), NOW)
     assert granted.versions[0].standing == "competent_child"
+
+
+def test_staff_record_a_change_for_the_grantor_as_a_new_version(session: Session, world) -> None:
+    granted = make_consent(session, child=world.child, grantor=world.mother, recipient=world.sen, holder=world.eps)
+    with pytest.raises(InvalidInput, match="staff record changes"):
+        change_consent(session, staff(world.sen), granted.id, ConsentChange(note="by phone"), NOW + timedelta(hours=1))
+    changed = change_consent(session, staff(world.sen), granted.id, ConsentChange(
+        method="paper", valid_until=NOW + timedelta(days=30), note="letter of 3 November"), NOW + timedelta(hours=1))
+    latest = changed.versions[-1]
+    assert (latest.version, latest.grantor_name, latest.method, latest.recorded_by_name) == (2, "Sarah Clarke", "paper", "sam.caseworker")
+    assert latest.change_note == "letter of 3 November"
