@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
@@ -171,8 +171,9 @@ def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> N
 def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves.
 
-    Two statements whatever the keys, each with one expanding list, so the compiled statements are
-    reused from the cache: a proof is a few dozen keys and compiling would cost more than fetching.
+    Two statements whatever the keys: the leaves by primary key, and the nodes by joining the keys
+    (as a VALUES list) to the table, which both databases answer from the primary key index (SQLite
+    would scan the table for a row-value IN list).  A proof is a few dozen keys.
     """
     leaves: list[int] = []
     nodes: list[tuple[int, int]] = []
@@ -184,15 +185,21 @@ def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tu
         rows = connection.execute(_LEAVES, {"seqs": leaves})
         found.update({(0, seq): bytes(h) for seq, h in rows})
     if nodes:
-        rows = connection.execute(_NODES, {"keys": nodes})
+        values = ", ".join(f"(CAST(:l{n} AS INTEGER), CAST(:i{n} AS BIGINT))" for n in range(len(nodes)))
+        statement = text(
+            f"WITH wanted(level, position) AS (VALUES {values}) "
+            'SELECT n.level, n."index", n.hash FROM wanted JOIN audit_tree_nodes n '
+            'ON n.level = wanted.level AND n."index" = wanted.position'
+        )
+        parameters = {}
+        for n, (level, index) in enumerate(nodes):
+            parameters[f"l{n}"], parameters[f"i{n}"] = level, index
+        rows = connection.execute(statement, parameters)
         found.update({(level, index): bytes(h) for level, index, h in rows})
     return found
 
 
 _LEAVES = select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(bindparam("seqs", expanding=True)))
-_NODES = select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(
-    tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(bindparam("keys", expanding=True))
-)
 
 
 def stream_nodes(session: Session, *, chunk: int = 50_000) -> Iterator[tuple[int, int, bytes]]:
