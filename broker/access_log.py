@@ -28,6 +28,7 @@ from audit import repository as audit_repository
 from audit.models import AuditEntry
 from consent.models import Organisation
 from consent.standing import subjects_decided_by
+from consent.vocabulary import DATA_CATEGORIES, PURPOSES
 
 FAMILY_ROLE = "family"
 RELEASE_EVENT = "audit.released"
@@ -42,7 +43,7 @@ WHAT = {
     "consent.changed": "permission was changed",
     "consent.withdrawn": "permission was withdrawn",
     "consent.expired": "permission ran out",
-    "consent_request.made": "asked for your permission",
+    "consent_request.created": "asked for your permission",
     "consent_request.answered": "a request for permission was answered",
     "identity.matched": "matched your child's records between systems",
     "identity.unmatched": "unmatched your child's records between systems",
@@ -50,9 +51,21 @@ WHAT = {
 
 WHY = {
     "EHC_NEEDS_ASSESSMENT": "an education, health and care needs assessment",
-    "EHC_PLAN_REVIEW": "a review of the education, health and care plan",
+    "EHC_ANNUAL_REVIEW": "the annual review of the education, health and care plan",
     "SAFEGUARDING": "keeping your child safe (safeguarding)",
 }
+
+
+def _category_words(code: str) -> str:
+    known = DATA_CATEGORIES.get(code.upper())
+    return known.label if known else code.replace("_", " ").lower()
+
+
+def _purpose_words(code: str | None) -> str | None:
+    if not code:
+        return None
+    known = PURPOSES.get(code.upper())
+    return WHY.get(code.upper()) or (known.label if known else code.replace("_", " ").lower())
 
 OUTCOMES = {"permit": "allowed", "deny": "refused", "refused": "refused", "error": "did not complete", "success": "done"}
 
@@ -144,14 +157,14 @@ def _describe(session: Session, entry: AuditEntry, caller: str, organisations: d
         if details.get("actor_named") and entry.actor_username:
             who = f"{entry.actor_username} ({who})"
     categories = details.get("categories") or details.get("category")
-    if isinstance(categories, list):
-        categories = ", ".join(str(c).replace("_", " ").lower() for c in categories)
+    if categories and not isinstance(categories, list):
+        categories = [categories]
     return AccessLogEntry(
         when=entry.recorded_at,
         who=who,
         what=WHAT.get(entry.event_type, entry.event_type.replace(".", " ").replace("_", " ")),
-        category=str(categories).replace("_", " ").lower() if categories else None,
-        why=WHY.get((entry.purpose or "").upper(), entry.purpose.replace("_", " ").lower() if entry.purpose else None),
+        category="; ".join(_category_words(str(c)) for c in categories) if categories else None,
+        why=_purpose_words(entry.purpose),
         permission=_permission(details),
         outcome=OUTCOMES.get(entry.outcome, entry.outcome),
     )

@@ -18,11 +18,61 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for the embedded default (development only).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+consent_app = typer.Typer(help="Family permissions (consents) and consent requests.", no_args_is_help=True)
+app.add_typer(consent_app, name="consent")
 audit_app = typer.Typer(
     help="The tamper-evident audit log: verify it, export entries with proofs, sign a checkpoint.",
     no_args_is_help=True,
 )
 app.add_typer(audit_app, name="audit")
+
+
+simulators_app = typer.Typer(
+    help="The simulated source systems (education, social care, educational psychology) for development.",
+    no_args_is_help=True,
+)
+app.add_typer(simulators_app, name="simulators")
+
+
+@simulators_app.command("serve")
+def simulators_serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    education_port: int = typer.Option(8101, help="Port for the education system (CTF XML)."),
+    social_care_port: int = typer.Option(8102, help="Port for the social care system (JSON REST)."),
+    ep_port: int = typer.Option(8103, help="Port for the educational psychology records system."),
+    seed: int = typer.Option(None, help="Seed of the synthetic population (default: the shared demo seed)."),
+    client_secret: str = typer.Option(
+        None, envvar="BROKER_SIMULATOR_CLIENT_SECRET",
+        help="Client secret the simulators accept (default: the development secret)."),
+) -> None:
+    """Run the three simulators, each on its own port, until interrupted.
+
+    Point the broker at them with BROKER_SOURCE_SYSTEMS (see the README) and
+    BROKER_EMBEDDED_SIMULATORS=false.
+    """
+    import asyncio
+
+    import uvicorn
+
+    from adapters.simulators import create_simulator
+    from adapters.simulators.common import SimulatorCredentials
+    from broker.settings import EMBEDDED_SIMULATOR_SECRET
+
+    settings = _settings()
+    _refuse_outside_development(settings)
+    credentials = SimulatorCredentials("broker", client_secret or EMBEDDED_SIMULATOR_SECRET)
+    ports = {"education": education_port, "social_care": social_care_port, "educational_psychology": ep_port}
+    servers = []
+    for kind, port in ports.items():
+        typer.echo(f"building the {kind} simulator on http://{host}:{port} ...")
+        servers.append(uvicorn.Server(uvicorn.Config(
+            create_simulator(kind, credentials, seed=seed), host=host, port=port, log_config=None, access_log=False)))
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    typer.echo("serving; press Ctrl+C to stop")
+    asyncio.run(serve_all())
 
 
 def _settings() -> Settings:
@@ -262,6 +312,60 @@ def dev_token(
     finally:
         database.dispose()
     typer.echo(token)
+
+
+@consent_app.command("transition")
+def consent_transition() -> None:
+    """Hand decisions to young people who have reached the end of compulsory school age.
+
+    For every such young person, the permissions their parents gave stop (recorded as expired on
+    that date) and a consent request goes to the young person, who is told. Safe to run daily, and
+    to run twice: what is already done is not done again. Every step is audited.
+    """
+    from broker.consent_actions import transition
+    from broker.db import Database
+
+    settings = _settings()
+    database = Database(settings)
+    with database.unit_of_work() as session:
+        done = transition(session, settings.public_url)
+        for number, item in enumerate(done, start=1):
+            typer.echo(f"  [{number}/{len(done)}] permission {item.consent_id}: expired; "
+                       f"{len(item.requests)} request(s) raised to the young person")
+    database.dispose()
+    typer.echo(f"transition: {len(done)} parental permission(s) handed to young people")
+@app.command("dev-client")
+def dev_client(
+    client_id: str = typer.Argument(..., help="A machine client: the username of a system account, e.g. education.system."),
+) -> None:
+    """Print the client id and secret a machine client uses with the development provider (development only).
+
+    Exchange them for an access token with the OAuth 2.0 client credentials grant:
+    `curl -u CLIENT_ID:SECRET -d grant_type=client_credentials http://127.0.0.1:8000/dev-idp/token`
+    """
+    from sqlalchemy import select
+
+    from broker.auth.development import DevelopmentProviderRefused, dev_client_secret, dev_issuer_url
+    from broker.db import Database
+    from broker.models import User
+
+    settings = _settings()
+    database = Database(settings)
+    try:
+        with database.unit_of_work() as session:
+            user = session.scalars(select(User).where(User.username == client_id)).one_or_none()
+            if user is None or user.role != "system":
+                typer.echo(f"error: no system account called {client_id!r}; `broker demo users` lists them", err=True)
+                raise typer.Exit(1)
+            secret = dev_client_secret(settings, client_id)
+    except DevelopmentProviderRefused as exc:
+        typer.echo(f"error: {exc} (BROKER_ENVIRONMENT={settings.environment})", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    typer.echo(json.dumps({
+        "client_id": client_id, "client_secret": secret, "token_endpoint": dev_issuer_url(settings) + "/token",
+    }, indent=2))
 
 
 def main() -> None:

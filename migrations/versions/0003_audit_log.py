@@ -29,7 +29,7 @@ COUNTER_RULES = [
 ]
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
