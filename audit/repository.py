@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
@@ -168,31 +168,30 @@ def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> N
         session.execute(insert(AuditTreeNode), [{"level": l, "index": i, "hash": h} for l, i, h in nodes])
 
 
-def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves.
+def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
+    """The size of the stored tree, and the stored hashes of the complete subtrees ``(level, index)``.
 
-    Two statements whatever the keys, each with one expanding list, so the compiled statements are
-    reused from the cache: a proof is a few dozen keys and compiling would cost more than fetching.
+    Level 0 are the entries' leaves.  One statement, one round trip: the keys (as a VALUES list)
+    joined to the primary keys of the nodes and of the entries, which both databases answer from
+    their indexes (SQLite would scan the table for a row-value IN list).  A proof is a few dozen keys.
     """
-    leaves: list[int] = []
-    nodes: list[tuple[int, int]] = []
-    for level, index in keys:
-        (nodes.append((level, index)) if level else leaves.append(index))
-    connection = session.connection()
-    found: dict[tuple[int, int], bytes] = {}
-    if leaves:
-        rows = connection.execute(_LEAVES, {"seqs": leaves})
-        found.update({(0, seq): bytes(h) for seq, h in rows})
-    if nodes:
-        rows = connection.execute(_NODES, {"keys": nodes})
-        found.update({(level, index): bytes(h) for level, index, h in rows})
-    return found
-
-
-_LEAVES = select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(bindparam("seqs", expanding=True)))
-_NODES = select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(
-    tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(bindparam("keys", expanding=True))
-)
+    wanted = list(dict.fromkeys(keys))
+    values = ", ".join(f"(CAST(:l{n} AS INTEGER), CAST(:i{n} AS BIGINT))" for n in range(len(wanted)))
+    parameters: dict[str, int] = {}
+    for n, (level, index) in enumerate(wanted):
+        parameters[f"l{n}"], parameters[f"i{n}"] = level, index
+    statement = "SELECT -1, size, NULL FROM audit_tree_state WHERE id = 1"
+    if wanted:
+        statement = (
+            f"WITH wanted(level, position) AS (VALUES {values}) {statement}"
+            ' UNION ALL SELECT n.level, n."index", n.hash FROM wanted'
+            ' JOIN audit_tree_nodes n ON n.level = wanted.level AND n."index" = wanted.position'
+            " UNION ALL SELECT 0, e.seq, e.leaf_hash FROM wanted"
+            " JOIN audit_entries e ON e.seq = wanted.position WHERE wanted.level = 0"
+        )
+    rows = session.connection().execute(text(statement), parameters).all()
+    size = next(index for level, index, _ in rows if level == -1)
+    return size, {(level, index): bytes(h) for level, index, h in rows if level >= 0}
 
 
 def stream_nodes(session: Session, *, chunk: int = 50_000) -> Iterator[tuple[int, int, bytes]]:

@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
         or "postgresql://postgres@127.0.0.1:5432/postgres",
         help="a PostgreSQL server to create a scratch database on ('' to skip PostgreSQL)")
     parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--results-name", default="audit_bench",
+                        help="write bench/results/<name>.json (default audit_bench; use another for a partial run)")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as scratch:
@@ -233,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
-    write_result("audit_bench", results, title="Audit log: appends, verification and proofs", targets=TARGETS)
+    write_result(args.results_name, results, title="Audit log: appends, verification and proofs", targets=TARGETS)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def search_events(
         k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v
     } | {"results": len(entries)})
     return EntryPage(
-        items=[EntryRead(**entry_record(e) | {"leaf_hash": _b64(e.leaf_hash)}) for e in entries],
+        items=[EntryRead(**entry_record(e)) for e in entries],
         next_cursor=_next_cursor(entries[-1].seq) if more else None,
     )
 

@@ -36,6 +36,8 @@ PUBLIC = {
     "/api/openapi.json": "API description",
     "/api/docs": "API documentation page",
     "/docs/oauth2-redirect": "API documentation page",
+    "/api/v1/audit/checkpoint": "signed audit checkpoint: published so anyone can keep and compare them",
+    "/api/v1/audit/verifier-key": "public key that verifies the audit checkpoints",
 }
 # Pages and endpoints of signing in and out themselves (they cannot need a signed-in role).
 SIGN_IN_PREFIXES = ("/dev-idp/", "/sign-in", "/auth/callback/", "/sign-out", "/signed-out")
