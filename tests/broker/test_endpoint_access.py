@@ -38,6 +38,7 @@ PUBLIC = {
     "/docs/oauth2-redirect": "API documentation page",
     "/api/v1/audit/checkpoint": "signed audit checkpoint: published so anyone can keep and compare them",
     "/api/v1/audit/verifier-key": "public key that verifies the audit checkpoints",
+    "/.well-known/consent-receipt-keys.json": "public keys that verify permission receipts offline",
 }
 # Pages and endpoints of signing in and out themselves (they cannot need a signed-in role).
 SIGN_IN_PREFIXES = ("/dev-idp/", "/sign-in", "/auth/callback/", "/sign-out", "/signed-out")
