@@ -97,9 +97,10 @@ def test_a_token_signed_with_another_secret_is_refused(form_app: FastAPI, browse
 
 @pytest.mark.parametrize("headers", [
     {"Origin": "https://evil.example"},
-    {"Origin": "null"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "http://testserver", "Sec-Fetch-Site": "cross-site"},
 ])
 def test_a_cross_site_post_is_refused_even_with_a_token(browser: TestClient, headers: dict[str, str]) -> None:
     response = browser.post("/example", data={**VALID, "form_token": _token(browser)}, headers=headers)
@@ -110,9 +111,18 @@ def test_a_cross_site_post_is_refused_even_with_a_token(browser: TestClient, hea
 @pytest.mark.parametrize("headers", [
     {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
     {"Origin": "http://127.0.0.1:8000"},  # the configured public address
+    # What Chromium sends from our own pages, whose Referrer-Policy is no-referrer.
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
 ])
 def test_a_same_origin_post_is_accepted(browser: TestClient, headers: dict[str, str]) -> None:
     response = browser.post("/example", data={**VALID, "form_token": _token(browser)}, headers=headers)
+    assert response.status_code == 200
+
+
+def test_an_origin_of_null_alone_leaves_the_decision_to_the_token(browser: TestClient) -> None:
+    _token(browser)
+    assert browser.post("/example", data=VALID, headers={"Origin": "null"}).status_code == 403
+    response = browser.post("/example", data={**VALID, "form_token": _token(browser)}, headers={"Origin": "null"})
     assert response.status_code == 200
 
 
