@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from broker.api import health
+from broker.api import health, me
+from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
 from broker.logging import RequestContextMiddleware, configure_logging
@@ -39,11 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.migration_heads = script_heads()
+    app.state.token_verifier = build_token_verifier(settings)
 
     install_error_handlers(app)
     install_web(app, settings)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(me.router)
     install_api_docs(app)
     return app
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from broker.auth.tokens import IssuerConfig
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
@@ -16,6 +19,19 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class TrustedIssuerSettings(BaseModel):
+    """An OpenID Connect issuer whose access tokens the API accepts (see the README)."""
+
+    name: str
+    issuer: str
+    audience: str
+    jwks_uri: str | None = None
+    algorithms: list[str] = ["RS256"]
+    subject_claim: str = "sub"
+    username_claim: str | None = "preferred_username"
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
 class Settings(BaseSettings):
@@ -41,6 +57,18 @@ class Settings(BaseSettings):
     # Origins a form may post to or be redirected to after posting, besides the broker itself
     # (the council's identity providers' sign-out pages): the CSP form-action directive.
     form_action_origins: list[str] = Field(default_factory=list)
+    api_audience: str = "send-broker"
+    oidc_issuers: list[TrustedIssuerSettings] = []
+    # None means: on in development and test, off in production (where turning it on is refused).
+    dev_identity_provider: bool | None = None
+
+    def trusted_issuers(self) -> list[IssuerConfig]:
+        from broker.auth.tokens import IssuerConfig
+
+        return [
+            IssuerConfig(**{**issuer.model_dump(), "algorithms": tuple(issuer.algorithms)})
+            for issuer in self.oidc_issuers
+        ]
 
     @property
     def is_production(self) -> bool:
@@ -52,9 +80,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:
+        if self.dev_identity_provider is None:
+            self.dev_identity_provider = not self.is_production
         if not self.is_production:
             return self
         problems = []
+        if self.dev_identity_provider:
+            problems.append("BROKER_DEV_IDENTITY_PROVIDER cannot be enabled in production")
         secret = self.secret_key.get_secret_value()
         if secret == DEVELOPMENT_SECRET or len(secret) < 32:
             problems.append("BROKER_SECRET_KEY must be set to a random value of at least 32 characters")
