@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from broker.web import assets
 from broker.web.forms import FormState, VerifiedForm, render_form_page
+from tests.broker.web.signing_in import install_test_sign_in
 from broker.web.browser import CHROMIUM, DESKTOP, demo_app, free_port, launch_chromium, serving
 
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"
@@ -90,6 +91,7 @@ def live_server(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_
     port = free_port()
     app = demo_app(tmp_path_factory.mktemp("live"), port, template=sqlite_template)
     _add_test_pages(app)
+    install_test_sign_in(app)
     with serving(app, port) as base_url:
         yield base_url
     app.state.database.dispose()
@@ -160,6 +162,7 @@ class Visitor:
 
 def _new_visitor(chromium: Any, live_server: str, axe_source: str, **context_options: Any) -> Iterator[Visitor]:
     context = chromium.new_context(**{"viewport": DESKTOP, **context_options})
+    context.set_default_timeout(10_000)
     page = context.new_page()
     visitor = Visitor(page, live_server, axe_source, javascript=context_options.get("java_script_enabled", True))
     # A 4xx page (an error summary, a not-found page) is logged as a failed load: the response
