@@ -15,19 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import ChoiceLoader, FileSystemLoader
 
 from broker.web import assets
-from broker.web.forms import FormState, VerifiedForm, render_form_page
-from tests.broker.web.signing_in import install_test_sign_in
 from broker.web.browser import CHROMIUM, DESKTOP, demo_app, free_port, launch_chromium, serving
+from tests.broker.web.example_form import add_example_form
+from tests.broker.web.signing_in import install_test_sign_in
 
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"
 SERIOUS = ("serious", "critical")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
-TEST_TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
 
 # page and width -> the ids and impacts of the violations found there, across the session
 AXE_RESULTS: dict[str, set[str]] = {}
@@ -66,31 +62,12 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def _add_test_pages(app: FastAPI) -> None:
-    """A page with the form toolkit, for the tests of error summaries and focus in a browser."""
-    env = app.state.templates.env
-    env.loader = ChoiceLoader([FileSystemLoader(str(TEST_TEMPLATES)), env.loader])
-
-    @app.get("/example", response_class=HTMLResponse)
-    def show(request: Request) -> HTMLResponse:
-        return render_form_page(request, "example_form.html", FormState())
-
-    @app.post("/example", response_model=None)
-    def send(request: Request, form: VerifiedForm) -> HTMLResponse | RedirectResponse:
-        state = FormState.from_form(form)
-        state.read_text("name", missing="Enter the child's name")
-        state.read_date("dob", label="Date of birth")
-        if state.has_errors:
-            return render_form_page(request, "example_form.html", state)
-        return RedirectResponse("/", status_code=303)
-
-
 @pytest.fixture(scope="session")
 def live_server(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """The broker on a free local port, on a migrated SQLite database with the demo data."""
     port = free_port()
     app = demo_app(tmp_path_factory.mktemp("live"), port, template=sqlite_template)
-    _add_test_pages(app)
+    add_example_form(app)
     install_test_sign_in(app)
     with serving(app, port) as base_url:
         yield base_url

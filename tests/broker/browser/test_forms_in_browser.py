@@ -14,12 +14,15 @@ from .conftest import Visitor
 pytestmark = pytest.mark.browser
 
 
+def fill(page: Any, fields: dict[str, str]) -> None:
+    for selector, value in fields.items():
+        page.fill(selector, value)
+
+
 def test_errors_are_summarised_focused_and_linked(visitor: Visitor) -> None:
     visitor.goto("/example")
     page = visitor.page
-    page.fill("#dob-day", "31")
-    page.fill("#dob-month", "2")
-    page.fill("#dob-year", "2016")
+    fill(page, {"#dob-day": "31", "#dob-month": "2", "#dob-year": "2016"})
     visitor.click("button.govuk-button")
     assert page.title().startswith("Error: ")
     summary = page.locator(".govuk-error-summary")
@@ -36,10 +39,7 @@ def test_errors_are_summarised_focused_and_linked(visitor: Visitor) -> None:
 def test_a_valid_form_is_accepted(visitor: Visitor) -> None:
     visitor.goto("/example")
     page = visitor.page
-    page.fill("#name", "Oliver Bennett")
-    page.fill("#dob-day", "2")
-    page.fill("#dob-month", "11")
-    page.fill("#dob-year", "2015")
+    fill(page, {"#name": "Oliver Bennett", "#dob-day": "2", "#dob-month": "11", "#dob-year": "2015"})
     visitor.click("button.govuk-button")
     assert visitor.path == "/"
 
