@@ -7,10 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from broker.api import health, me
+from audit.errors import AuditError
+from broker import auditing
+from broker.api import audit as audit_api
+from broker.api import consents, health, me
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
+from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
 from broker.settings import Settings
@@ -23,9 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings)
 
+    checkpointer = auditing.Checkpointer(database, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer.start()
         yield
+        checkpointer.stop()
         database.dispose()
 
     app = FastAPI(
@@ -42,11 +50,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.migration_heads = script_heads()
     app.state.token_verifier = build_token_verifier(settings)
 
-    install_error_handlers(app)
+    install_error_handlers(app, domain_roots=(ConsentError, AuditError))
     install_web(app, settings)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(consents.router)
+    app.include_router(consents.well_known)
+    app.include_router(audit_api.router)
+    app.include_router(audit_api.subjects_router)
     install_api_docs(app)
     return app
 

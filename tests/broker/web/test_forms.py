@@ -55,7 +55,9 @@ def test_a_form_without_a_token_is_refused(browser: TestClient) -> None:
 
 
 def test_a_token_from_another_session_is_refused(form_app: FastAPI) -> None:
-    with TestClient(form_app) as attacker, TestClient(form_app) as victim:
+    # A second client on the same app, without running the app's start-up again.
+    attacker = TestClient(form_app)
+    with TestClient(form_app) as victim:
         token = _token(attacker)
         _token(victim)
         response = victim.post("/example", data={**VALID, "form_token": token})
