@@ -9,7 +9,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from audit.events import AuditEvent
+from broker import auditing
+from broker.auth.principal import Principal
 from broker.children import repository
+from broker.logging import current_request_id
 
 # Identifiers a caseworker may type: an NHS number (10 digits, often written 3-3-4) or a UPN.
 _NHS_NUMBER = re.compile(r"^\d{10}$")
@@ -55,3 +59,28 @@ def find_children(
         )
         for p in people
     ]
+
+
+def search_children(
+    session: Session, caller: Principal, *, name: str = "", born: date | None = None,
+    identifier: tuple[str, str] | None = None,
+) -> list[ChildSummary]:
+    """``find_children`` for a member of staff, written to the audit log with what it found.
+
+    The entry names the children found (by id) and how they were looked for, never the name, date
+    of birth or number typed in.
+    """
+    found = find_children(session, name=name, born=born, identifier=identifier)
+    auditing.record(session, AuditEvent(
+        event_type="child.searched", outcome="success",
+        actor_user_id=str(caller.user_id), actor_username=caller.username, actor_role=caller.role.value,
+        actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
+        subject_id=str(found[0].person_id) if len(found) == 1 else None,
+        request_id=current_request_id(),
+        details={
+            "searched_by": identifier[0] if identifier else "name_and_date_of_birth",
+            "found": len(found),
+            "subject_ids": [str(child.person_id) for child in found],
+        },
+    ))
+    return found

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from broker.auth.principal import Principal, Role
-from broker.children.service import find_children, normalise_identifier
+from broker.children.service import normalise_identifier, search_children
 from broker.db import SessionDep
 from broker.web.access import require_page_roles
 from broker.web.forms import FormState, VerifiedForm, render_form_page
@@ -49,5 +49,5 @@ def find(request: Request, caller: Staff, form: VerifiedForm, session: SessionDe
         born = state.read_date("dob", label="Date of birth")
     if state.has_errors:
         return render_form_page(request, TEMPLATE, state, {"results": None})
-    results = find_children(session, name=state.value("name"), born=born, identifier=identifier)
+    results = search_children(session, caller, name=state.value("name"), born=born, identifier=identifier)
     return render_form_page(request, TEMPLATE, state, {"results": results})

@@ -10,7 +10,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sqlalchemy import select
+
+from audit.models import AuditEntry
 from broker.children.service import normalise_identifier
+from broker.db import Database
+from broker.demo import demo_id
 
 from .signing_in import TEST_USER_HEADER, install_test_sign_in
 
@@ -62,6 +67,22 @@ def test_by_name_and_date_of_birth(staff: TestClient) -> None:
     assert "1 child found" in page
     assert "Amelia Clarke" in page and "14 March 2016" in page and "943 476 5919" in page
     assert "Oliver" not in page
+
+
+def test_each_search_is_audited_without_what_was_typed(staff: TestClient, database: Database) -> None:
+    _search(staff, identifier="401 023 2137")
+    _search(staff, name="Nobody", **{"dob-day": "1", "dob-month": "1", "dob-year": "2015"})
+    with database.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.event_type == "child.searched").order_by(AuditEntry.seq)
+        ).all()
+        assert [(e.actor_username, e.outcome) for e in entries] == [("sen.caseworker", "success")] * 2
+        assert entries[0].subject_id == str(demo_id("person:oliver"))
+        assert entries[1].subject_id is None
+        recorded = str([(e.details, e.reason) for e in entries])
+    assert "4010232137" not in recorded and "Nobody" not in recorded
+    assert '"found":1,"searched_by":"nhs_number"' in recorded
+    assert '"found":0,"searched_by":"name_and_date_of_birth"' in recorded
 
 
 def test_every_word_of_the_name_must_match(staff: TestClient) -> None:
