@@ -29,6 +29,10 @@ def staff(app: FastAPI, demo: None) -> Iterator[TestClient]:
         yield client
 
 
+def _born(day: str, month: str, year: str) -> dict[str, str]:
+    return {"dob-day": day, "dob-month": month, "dob-year": year}
+
+
 def _search(client: TestClient, **fields: str) -> tuple[int, str]:
     token = _TOKEN.search(client.get("/children/find").text)
     assert token
@@ -62,7 +66,7 @@ def test_staff_see_the_form_and_the_navigation(staff: TestClient) -> None:
 
 
 def test_by_name_and_date_of_birth(staff: TestClient) -> None:
-    status, page = _search(staff, name=" amelia ", **{"dob-day": "14", "dob-month": "03", "dob-year": "2016"})
+    status, page = _search(staff, name=" amelia ", **_born("14", "03", "2016"))
     assert status == 200
     assert "1 child found" in page
     assert "Amelia Clarke" in page and "14 March 2016" in page and "943 476 5919" in page
@@ -71,7 +75,7 @@ def test_by_name_and_date_of_birth(staff: TestClient) -> None:
 
 def test_each_search_is_audited_without_what_was_typed(staff: TestClient, database: Database) -> None:
     _search(staff, identifier="401 023 2137")
-    _search(staff, name="Nobody", **{"dob-day": "1", "dob-month": "1", "dob-year": "2015"})
+    _search(staff, name="Nobody", **_born("1", "1", "2015"))
     with database.sessions() as session:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.event_type == "child.searched").order_by(AuditEntry.seq)
@@ -86,13 +90,13 @@ def test_each_search_is_audited_without_what_was_typed(staff: TestClient, databa
 
 
 def test_every_word_of_the_name_must_match(staff: TestClient) -> None:
-    status, page = _search(staff, name="Amelia Bennett", **{"dob-day": "14", "dob-month": "3", "dob-year": "2016"})
+    status, page = _search(staff, name="Amelia Bennett", **_born("14", "3", "2016"))
     assert status == 200
     assert "No children found" in page
 
 
 def test_a_wildcard_in_the_name_matches_nothing(staff: TestClient) -> None:
-    _, page = _search(staff, name="%", **{"dob-day": "14", "dob-month": "3", "dob-year": "2016"})
+    _, page = _search(staff, name="%", **_born("14", "3", "2016"))
     assert "No children found" in page
 
 
@@ -109,7 +113,7 @@ def test_by_upn_in_lower_case(staff: TestClient) -> None:
 
 def test_parents_are_not_found_as_children(staff: TestClient) -> None:
     # Sarah Clarke is in the demo data as a parent, with no date of birth: never a search result.
-    _, page = _search(staff, name="Sarah", **{"dob-day": "14", "dob-month": "3", "dob-year": "2016"})
+    _, page = _search(staff, name="Sarah", **_born("14", "3", "2016"))
     assert "No children found" in page
 
 
