@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from broker.auth.sessions import install_sessions
 from broker.settings import Settings
-from broker.web import pages
+from broker.web import children, pages
 from broker.web.assets import STATIC_DIR, VENDOR_DIR
 from broker.web.forms import SameOriginFormsMiddleware
 from broker.web.security import SecurityHeadersMiddleware, baseline_headers
@@ -29,3 +29,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.security_headers = baseline_headers(settings)
     app.add_middleware(SecurityHeadersMiddleware, headers=app.state.security_headers)
     app.include_router(pages.router)
+    app.include_router(children.router)

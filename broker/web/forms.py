@@ -6,7 +6,7 @@ Two independent checks refuse a forged form post:
 
 * ``SameOriginFormsMiddleware`` refuses any state-changing request to a page (not ``/api``, whose
   callers send bearer tokens, never cookies) that the browser says came from another site
-  (``Sec-Fetch-Site``) or whose ``Origin`` is not the broker's own.
+  (``Sec-Fetch-Site``; from browsers too old to send it, an ``Origin`` that is not the broker's).
 * ``VerifiedForm`` (a route dependency) reads the posted form and refuses it unless it carries a
   form token: a random value kept in the visitor's signed session, signed again with
   ``Settings.secret_key`` and time-limited, which a page on another site cannot read.
@@ -104,10 +104,12 @@ class SameOriginFormsMiddleware:
     def _is_cross_site(self, scope: Scope) -> bool:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
         fetch_site = headers.get("sec-fetch-site")
-        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-            return True
+        if fetch_site is not None:
+            return fetch_site not in ("same-origin", "none")
         origin = headers.get("origin")
-        if origin is None:
+        # Under "Referrer-Policy: no-referrer" browsers send "Origin: null" even from our own
+        # pages; it proves nothing either way, so the form token decides.
+        if origin is None or origin == "null":
             return False
         own_origin = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}".lower()
         return origin.lower() not in (self.public_origin, own_origin)

@@ -1,15 +1,12 @@
 """The pages' Jinja environment: our templates, GOV.UK Frontend's macros, and the layout's context.
 
-The layout's header has two slots that sign-in fills: ``app.state.web_account`` (a function from
-the request to the signed-in ``Account``, or ``None``) and ``app.state.sign_in_url`` (where the
-"Sign in" link goes; no link while it is ``None``).  Until sign-in exists every visitor is
-signed out and no link is shown.
+The header shows who is signed in (``broker.web.access.signed_in``) with a "Sign out" button
+posting to ``app.state.sign_out_url``, or a "Sign in" link to ``app.state.sign_in_url`` (no link
+while it is ``None``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,41 +14,40 @@ from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
+from broker.auth.principal import Role
 from broker.settings import Settings
+from broker.web.access import nobody_signed_in, signed_in
 from broker.web.forms import form_token
 
 SERVICE_NAME = "SEND information sharing"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-@dataclass(frozen=True)
-class Account:
-    """Who is signed in, as the header shows it."""
-
-    display_name: str
-    sign_out_url: str
+# The service navigation: (label, path, roles that see it).
+NAVIGATION = [
+    ("Find a child", "/children/find", {Role.caseworker, Role.safeguarding_lead}),
+]
 
 
-AccountResolver = Callable[[Request], Account | None]
-
-
-def signed_out(request: Request) -> Account | None:
-    """The account resolver until sign-in is installed: nobody is signed in."""
-    return None
-
-
-def current_account(request: Request) -> Account | None:
-    resolver: AccountResolver = getattr(request.app.state, "web_account", signed_out)
-    return resolver(request)
+def _navigation(request: Request) -> list[dict[str, Any]]:
+    principal = signed_in(request)
+    if principal is None:
+        return []
+    return [
+        {"text": label, "href": path, "current": request.url.path == path}
+        for label, path, roles in NAVIGATION if principal.role in roles
+    ]
 
 
 def _layout_context(request: Request) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     return {
+        "navigation": _navigation(request),
         "service_name": SERVICE_NAME,
         "council_name": settings.council_name,
-        "account": current_account(request),
+        "account": signed_in(request),
         "sign_in_url": getattr(request.app.state, "sign_in_url", None),
+        "sign_out_url": getattr(request.app.state, "sign_out_url", None),
         # A callable, so that only pages with a form start a session.
         "form_token": lambda: form_token(request),
     }
@@ -71,5 +67,6 @@ def build_templates() -> Jinja2Templates:
 
 def install_templates(app: FastAPI) -> None:
     app.state.templates = build_templates()
-    app.state.web_account = signed_out
+    app.state.web_principal = nobody_signed_in
     app.state.sign_in_url = None
+    app.state.sign_out_url = None

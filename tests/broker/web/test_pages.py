@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from broker.web.templating import Account
+from broker.auth.principal import Principal, Role
 
 
 @pytest.mark.parametrize(("path", "heading"), [
@@ -50,7 +52,8 @@ def test_signed_out_header_offers_sign_in(app: FastAPI) -> None:
 
 def test_signed_in_header_names_the_person_and_signs_out_by_form(app: FastAPI) -> None:
     app.state.sign_in_url = "/sign-in"
-    app.state.web_account = lambda request: Account("Sarah Clarke", "/sign-out")
+    app.state.sign_out_url = "/sign-out"
+    app.state.web_principal = lambda request: Principal(uuid.uuid4(), "sarah.clarke", "Sarah Clarke", Role.family)
     with TestClient(app) as client:
         page = client.get("/").text
     assert "Signed in as Sarah Clarke" in page
