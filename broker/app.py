@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from broker.api import health
 from broker.db import Database
+from broker.encryption.service import RecordEncryption
 from broker.errors import install_error_handlers
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
