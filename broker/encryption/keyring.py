@@ -140,23 +140,24 @@ def new_kek_id() -> str:
 
 
 def _write_private(path: Path, document: dict[str, object], *, exclusive: bool) -> None:
+    """Write the key file whole or not at all (0600); ``exclusive`` keeps a file another process made first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(document, indent=2).encode()
-    if exclusive:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return  # another process made it first; use theirs
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+            handle.write(json.dumps(document, indent=2).encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        if exclusive:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process made it first; use theirs
+        else:
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _create_development_file(path: Path) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -75,8 +76,12 @@ class _DataKey:
 class RecordEncryption:
     """Seals and opens stored fields; holds the KEKs and a bounded cache of unwrapped data keys."""
 
-    def __init__(self, keyring: Keyring, *, cache_size: int = 1024, purpose: str = DATA_KEY_PURPOSE) -> None:
+    def __init__(
+        self, keyring: Keyring, *, cache_size: int = 1024, purpose: str = DATA_KEY_PURPOSE,
+        reload: Callable[[], Keyring] | None = None,
+    ) -> None:
         self.keyring = keyring
+        self._reload = reload
         self.purpose = purpose
         self._cache_size = cache_size
         self._cache: OrderedDict[uuid.UUID, bytes] = OrderedDict()
@@ -85,7 +90,10 @@ class RecordEncryption:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RecordEncryption:
-        return cls(load_keyring(settings), cache_size=settings.data_key_cache_size)
+        return cls(
+            load_keyring(settings), cache_size=settings.data_key_cache_size,
+            reload=lambda: load_keyring(settings),
+        )
 
     # -- the API the gather flow uses ------------------------------------------------------------
 
@@ -144,7 +152,7 @@ class RecordEncryption:
                 self._cache.move_to_end(row.id)
                 return cached
         try:
-            key = unwrap_data_key(self.keyring.get(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key)
+            key = unwrap_data_key(self._kek(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key)
         except SealBroken:
             raise RecordUnreadable() from None
         if self._cache_size:
@@ -153,6 +161,13 @@ class RecordEncryption:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return key
+
+    def _kek(self, kek_id: str) -> bytes:
+        # A rotation run elsewhere may have re-wrapped this key under a KEK added to the key file
+        # after this process started: read the configuration again once before giving up.
+        if kek_id not in self.keyring.keys and self._reload is not None:
+            self.keyring = self._reload()
+        return self.keyring.get(kek_id)
 
     def _live_data_key(self, session: Session, subject_id: uuid.UUID) -> _DataKey:
         row = repository.live_data_key(session, subject_id, self.purpose)
