@@ -9,7 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from broker.api import health
+from broker.api import health, me
+from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.encryption.service import RecordEncryption
 from broker.errors import install_error_handlers
@@ -44,10 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    app.state.token_verifier = build_token_verifier(settings)
 
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(me.router)
     return app
 
 

@@ -114,5 +114,34 @@ def demo_users(
         typer.echo(f"  {user['username']:<20} {user['role']:<18} {where}")
 
 
+@app.command("dev-token")
+def dev_token(
+    username: str = typer.Argument(..., help="A demo account, e.g. sen.caseworker (see `broker demo users`)."),
+    ttl: int = typer.Option(3600, "--ttl", min=1, max=86400, help="Lifetime of the token in seconds."),
+) -> None:
+    """Print an access token for a demo account (development only), for use as `Authorization: Bearer ...`."""
+    from sqlalchemy import select
+
+    from broker.auth.development import DevelopmentProviderRefused, issue_dev_token
+    from broker.db import Database
+    from broker.models import User
+
+    settings = _settings()
+    database = Database(settings)
+    try:
+        with database.unit_of_work() as session:
+            user = session.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                typer.echo(f"error: no account called {username!r}; `broker demo users` lists them", err=True)
+                raise typer.Exit(1)
+            token = issue_dev_token(settings, user, ttl_seconds=ttl)
+    except DevelopmentProviderRefused as exc:
+        typer.echo(f"error: {exc} (BROKER_ENVIRONMENT={settings.environment})", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    typer.echo(token)
+
+
 def main() -> None:
     app()

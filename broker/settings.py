@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from broker.retention import RetentionRule, check_rules, default_retention_rules
+
+if TYPE_CHECKING:
+    from broker.auth.tokens import IssuerConfig
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
@@ -18,6 +21,19 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class TrustedIssuerSettings(BaseModel):
+    """An OpenID Connect issuer whose access tokens the API accepts (see the README)."""
+
+    name: str
+    issuer: str
+    audience: str
+    jwks_uri: str | None = None
+    algorithms: list[str] = ["RS256"]
+    subject_claim: str = "sub"
+    username_claim: str | None = "preferred_username"
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
 class Settings(BaseSettings):
@@ -48,6 +64,18 @@ class Settings(BaseSettings):
     retention_rules: list[RetentionRule] = Field(default_factory=default_retention_rules)
     # Days after a permission is withdrawn before items held only under it are shredded.
     withdrawal_grace_days: int = Field(default=0, ge=0, le=3650)
+    api_audience: str = "send-broker"
+    oidc_issuers: list[TrustedIssuerSettings] = []
+    # None means: on in development and test, off in production (where turning it on is refused).
+    dev_identity_provider: bool | None = None
+
+    def trusted_issuers(self) -> list[IssuerConfig]:
+        from broker.auth.tokens import IssuerConfig
+
+        return [
+            IssuerConfig(**{**issuer.model_dump(), "algorithms": tuple(issuer.algorithms)})
+            for issuer in self.oidc_issuers
+        ]
 
     @property
     def is_production(self) -> bool:
@@ -64,9 +92,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:
+        if self.dev_identity_provider is None:
+            self.dev_identity_provider = not self.is_production
         if not self.is_production:
             return self
         problems = []
+        if self.dev_identity_provider:
+            problems.append("BROKER_DEV_IDENTITY_PROVIDER cannot be enabled in production")
         secret = self.secret_key.get_secret_value()
         if secret == DEVELOPMENT_SECRET or len(secret) < 32:
             problems.append("BROKER_SECRET_KEY must be set to a random value of at least 32 characters")

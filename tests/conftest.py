@@ -107,9 +107,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     databases.drop(url)
 
 
+@pytest.fixture(scope="session")
+def development_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Development signing keys made once per session (RSA generation is slow), copied into each test."""
+    from broker.keys import ed25519_key, rsa_key
+
+    data_dir = tmp_path_factory.mktemp("keys")
+    template = Settings(environment="test", data_dir=data_dir)
+    rsa_key(template, "dev-identity-provider")
+    for name in ("receipts", "checkpoints"):
+        ed25519_key(template, name)
+    return data_dir / "keys"
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url=database_url, data_dir=tmp_path / "data")
+def settings(database_url: str, tmp_path: Path, development_keys: Path) -> Settings:
+    data_dir = tmp_path / "data"
+    shutil.copytree(development_keys, data_dir / "keys")
+    return Settings(environment="test", database_url=database_url, data_dir=data_dir)
 
 
 @pytest.fixture
@@ -137,3 +152,28 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def demo(database: Database) -> None:
+    """The demo council, families and staff accounts, seeded into this test's database."""
+    from broker.demo import seed
+
+    with database.unit_of_work() as s:
+        seed(s)
+
+
+@pytest.fixture
+def auth_headers(settings: Settings, database: Database, demo: None):  # type: ignore[no-untyped-def]
+    """``auth_headers("sarah.clarke")``: headers carrying a development access token for a demo account."""
+    from sqlalchemy import select
+
+    from broker.auth.development import issue_dev_token
+    from broker.models import User
+
+    def make(username: str, **token_options: object) -> dict[str, str]:
+        with database.sessions() as s:
+            user = s.scalars(select(User).where(User.username == username)).one()
+            return {"Authorization": "Bearer " + issue_dev_token(settings, user, **token_options)}  # type: ignore[arg-type]
+
+    return make

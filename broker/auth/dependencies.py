@@ -1,0 +1,95 @@
+"""FastAPI dependencies that authenticate the caller and admit only the roles an endpoint names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broker.auth.development import dev_issuer_config, dev_jwks
+from broker.auth.principal import Principal, Role
+from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, remote_jwks
+from broker.db import get_session
+from broker.errors import Forbidden, Unauthenticated
+from broker.models import User
+from broker.settings import Settings
+
+
+def build_token_verifier(settings: Settings) -> TokenVerifier:
+    """Every issuer the settings trust, plus the development provider where it is allowed."""
+    issuers = [
+        TrustedIssuer(config, remote_jwks(config.jwks_uri or config.issuer.rstrip("/") + "/jwks.json"))
+        for config in settings.trusted_issuers()
+    ]
+    if settings.dev_identity_provider and not settings.is_production:
+        issuers.append(TrustedIssuer(dev_issuer_config(settings), lambda: dev_jwks(settings)))
+    return TokenVerifier(issuers)
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send a bearer access token in the Authorization header.")
+    return token.strip()
+
+
+def _find_user(session: Session, config: IssuerConfig, claims: dict[str, Any], development: bool) -> User | None:
+    subject = str(claims.get(config.subject_claim, ""))
+    if development:
+        try:
+            return session.get(User, uuid.UUID(subject))
+        except ValueError:
+            return None
+    user = session.scalars(
+        select(User).where(User.issuer == config.issuer, User.external_subject == subject)
+    ).one_or_none()
+    if user is None and config.username_claim and claims.get(config.username_claim):
+        user = session.scalars(
+            select(User).where(
+                User.username == str(claims[config.username_claim]),
+                User.issuer == config.issuer,
+            )
+        ).one_or_none()
+    return user
+
+
+def authenticate(request: Request, session: Session) -> Principal:
+    """The caller of this request, from its bearer token; 401 when there is none or it is not valid."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        config, claims = verifier.verify(_bearer_token(request))
+    except InvalidToken as exc:
+        raise Unauthenticated(str(exc)) from None
+    development = config.name == "development"
+    user = _find_user(session, config, claims, development)
+    if user is None:
+        raise Unauthenticated("The token is valid but belongs to no account of this service.")
+    principal = Principal(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+        organisation_id=user.organisation_id, person_id=user.person_id, issuer=config.issuer,
+    )
+    request.state.principal = principal
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[..., Principal]:
+    """A dependency admitting only ``roles``: 401 without a valid token, 403 for any other role."""
+    admitted = frozenset(roles)
+    names = ", ".join(sorted(r.value for r in admitted))
+
+    def dependency(request: Request, session: Session = Depends(get_session)) -> Principal:
+        principal = authenticate(request, session)
+        if principal.role not in admitted:
+            raise Forbidden(f"This needs one of these roles: {names}.")
+        return principal
+
+    dependency.__doc__ = f"Admits: {names}."
+    return dependency
