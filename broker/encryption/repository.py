@@ -6,10 +6,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
+from consent.models import utcnow
 
 _KEY_COLUMNS = (
     SubjectDataKey.id, SubjectDataKey.subject_id, SubjectDataKey.purpose,
@@ -17,24 +20,35 @@ _KEY_COLUMNS = (
 )
 
 
+# Built once, in Core, on the session's own connection: these run on every seal and open.
+_KEYS = SubjectDataKey.__table__.c
+_LIVE_KEY = select(_KEYS.id, _KEYS.subject_id, _KEYS.purpose, _KEYS.wrapped_key, _KEYS.kek_id, _KEYS.destroyed_at).where(
+    _KEYS.subject_id == bindparam("subject_id"), _KEYS.purpose == bindparam("purpose"), _KEYS.destroyed_at.is_(None),
+)
+_KEY_BY_ID = select(_KEYS.id, _KEYS.subject_id, _KEYS.purpose, _KEYS.wrapped_key, _KEYS.kek_id, _KEYS.destroyed_at).where(
+    _KEYS.id == bindparam("key_id"),
+)
+
+
 def live_data_key(session: Session, subject_id: uuid.UUID, purpose: str) -> Row | None:
     """The subject's live data key row (always read from the database, never the identity map)."""
-    return session.execute(
-        select(*_KEY_COLUMNS).where(
-            SubjectDataKey.subject_id == subject_id,
-            SubjectDataKey.purpose == purpose,
-            SubjectDataKey.destroyed_at.is_(None),
-        )
-    ).one_or_none()
+    return session.connection().execute(_LIVE_KEY, {"subject_id": subject_id, "purpose": purpose}).one_or_none()
 
 
 def data_key_by_id(session: Session, key_id: uuid.UUID) -> Row | None:
-    return session.execute(select(*_KEY_COLUMNS).where(SubjectDataKey.id == key_id)).one_or_none()
+    return session.connection().execute(_KEY_BY_ID, {"key_id": key_id}).one_or_none()
 
 
-def add_data_key(session: Session, key: SubjectDataKey) -> None:
-    session.add(key)
-    session.flush()
+def _insert(session: Session, table):  # type: ignore[no-untyped-def]
+    return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def insert_data_key_if_none_live(session: Session, values: dict[str, object]) -> None:
+    """Insert a data key unless the subject already has a live one for the purpose (made concurrently)."""
+    statement = _insert(session, SubjectDataKey.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["subject_id", "purpose"], index_where=_KEYS.destroyed_at.is_(None),
+    )
+    session.connection().execute(statement)
 
 
 def kek_record(session: Session, kek_id: str) -> KeyEncryptionKeyRecord | None:
@@ -47,9 +61,11 @@ def kek_records(session: Session) -> Sequence[KeyEncryptionKeyRecord]:
     return session.execute(select(KeyEncryptionKeyRecord).order_by(KeyEncryptionKeyRecord.first_used_at)).scalars().all()
 
 
-def add_kek_record(session: Session, record: KeyEncryptionKeyRecord) -> None:
-    session.add(record)
-    session.flush()
+def insert_kek_record_if_missing(session: Session, kek_id: str, fingerprint: str) -> None:
+    statement = _insert(session, KeyEncryptionKeyRecord.__table__).values(
+        id=kek_id, fingerprint=fingerprint, first_used_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["id"])
+    session.connection().execute(statement)
 
 
 def keys_to_rewrap(

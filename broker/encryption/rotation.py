@@ -158,8 +158,9 @@ def retire(session: Session, keyring: Keyring, kek_id: str) -> KeyEncryptionKeyR
         kek = keyring.keys.get(kek_id)
         if kek is None:
             raise RetirementRefused(f"no KEK {kek_id!r} is configured or known to the database")
-        record = KeyEncryptionKeyRecord(id=kek_id, fingerprint=fingerprint(kek))
-        repository.add_kek_record(session, record)
+        repository.insert_kek_record_if_missing(session, kek_id, fingerprint(kek))
+        record = repository.kek_record(session, kek_id)
+        assert record is not None
     if record.retired_at is None:
         record.retired_at = utcnow()
         session.flush()

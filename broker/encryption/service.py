@@ -26,7 +26,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, Row, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
@@ -37,7 +36,6 @@ from broker.encryption.envelope import (
     wrap_data_key,
 )
 from broker.encryption.keyring import Keyring, fingerprint, load_keyring
-from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
 from broker.errors import BrokerError, InvalidInput, NotFound
 from broker.keys import KeyUnavailable
 from broker.settings import Settings
@@ -176,20 +174,17 @@ class RecordEncryption:
         return _DataKey(row.id, self._unwrapped(row))
 
     def _create_data_key(self, session: Session, subject_id: uuid.UUID) -> Row:
+        if session.get(Person, subject_id) is None:
+            raise NotFound("No such subject.")
         kek_id, kek = self.keyring.current()
         register_kek(session, kek_id, kek, known=self._registered_keks)
-        data_key = SubjectDataKey(
-            id=uuid.uuid4(), subject_id=subject_id, purpose=self.purpose, kek_id=kek_id,
-            wrapped_key=wrap_data_key(kek, kek_id, subject_id, self.purpose, new_data_key()),
-        )
-        try:
-            with session.begin_nested():
-                repository.add_data_key(session, data_key)
-        except IntegrityError:
-            pass  # another transaction made the subject's key first (or the subject is unknown)
+        repository.insert_data_key_if_none_live(session, {
+            "id": uuid.uuid4(), "subject_id": subject_id, "purpose": self.purpose, "kek_id": kek_id,
+            "wrapped_key": wrap_data_key(kek, kek_id, subject_id, self.purpose, new_data_key()),
+            "created_at": utcnow(),
+        })
         row = repository.live_data_key(session, subject_id, self.purpose)
-        if row is None:
-            raise NotFound("No such subject.")
+        assert row is not None
         return row
 
 
@@ -203,11 +198,7 @@ def register_kek(session: Session, kek_id: str, kek: bytes, *, known: set[str] |
         return
     record = repository.kek_record(session, kek_id)
     if record is None:
-        try:
-            with session.begin_nested():
-                repository.add_kek_record(session, KeyEncryptionKeyRecord(id=kek_id, fingerprint=fingerprint(kek)))
-        except IntegrityError:
-            pass
+        repository.insert_kek_record_if_missing(session, kek_id, fingerprint(kek))
         record = repository.kek_record(session, kek_id)
         assert record is not None
     if record.fingerprint != fingerprint(kek):
