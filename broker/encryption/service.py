@@ -17,6 +17,7 @@ and open first reads the key's row, so a key destroyed by any process is never u
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -41,6 +42,8 @@ from broker.keys import KeyUnavailable
 from broker.settings import Settings
 from consent.models import Person, utcnow
 
+log = logging.getLogger(__name__)
+
 
 class RecordShredded(BrokerError):
     """The subject's data key was destroyed: the record is erased and can never be read again."""
@@ -63,6 +66,12 @@ class RecordUnreadable(BrokerError):
 
     def __init__(self) -> None:
         super().__init__("This record failed its integrity check and has not been shown. It has been reported.")
+
+
+def _unreadable(table: str, row_id: object, field: str, why: str) -> RecordUnreadable:
+    # Identifiers only: never the ciphertext, key or contents.
+    log.error("stored record unreadable", extra={"table": table, "row_id": str(row_id), "field": field, "why": why})
+    return RecordUnreadable()
 
 
 @dataclass(frozen=True)
@@ -119,17 +128,17 @@ class RecordEncryption:
         try:
             key_id = sealed_key_id(sealed)
         except SealBroken:
-            raise RecordUnreadable() from None
+            raise _unreadable(table, row_id, field, "not a sealed value") from None
         row = repository.data_key_by_id(session, key_id)
         if row is None or row.subject_id != subject_id or row.purpose != self.purpose:
-            raise RecordUnreadable()
+            raise _unreadable(table, row_id, field, "sealed under another subject's key or an unknown key")
         if row.destroyed_at is not None:
             self.forget(key_id)
             raise RecordShredded()
         try:
             return open_field(self._unwrapped(row), table, str(row_id), field, sealed)
         except SealBroken:
-            raise RecordUnreadable() from None
+            raise _unreadable(table, row_id, field, "failed its integrity check") from None
 
     def forget(self, *key_ids: uuid.UUID) -> None:
         """Drop data keys from the cache (done on every destruction this process sees)."""
@@ -152,7 +161,7 @@ class RecordEncryption:
         try:
             key = unwrap_data_key(self._kek(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key)
         except SealBroken:
-            raise RecordUnreadable() from None
+            raise _unreadable("subject_data_keys", row.id, "wrapped_key", "failed its integrity check") from None
         if self._cache_size:
             with self._lock:
                 self._cache[row.id] = key

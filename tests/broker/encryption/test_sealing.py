@@ -45,7 +45,9 @@ def test_each_subject_has_its_own_data_key(session: Session, encryption: RecordE
     assert {row.subject_id for row in ids} == {amelia, oliver} and len(ids) == 2
 
 
-def test_a_ciphertext_swapped_between_rows_fails(session: Session, encryption: RecordEncryption, subject, items_table) -> None:
+def test_a_ciphertext_swapped_between_rows_fails(
+    session: Session, encryption: RecordEncryption, subject, items_table, caplog: pytest.LogCaptureFixture,
+) -> None:
     first = store_item(session, encryption, subject, EP_REPORT)
     second = store_item(session, encryption, subject, b"another record")
     session.commit()
@@ -54,9 +56,12 @@ def test_a_ciphertext_swapped_between_rows_fails(session: Session, encryption: R
     session.execute(update(ITEMS).where(ITEMS.c.id == second).values(content=sealed[first]))
     session.commit()
     for item in (first, second):
-        with pytest.raises(RecordUnreadable) as caught:
+        with caplog.at_level("ERROR", logger="broker.encryption.service"), pytest.raises(RecordUnreadable) as caught:
             read_item(session, encryption, item)
-        assert b"Okafor".decode() not in caught.value.detail
+        assert "Okafor" not in caught.value.detail
+        logged = caplog.records[-1]
+        assert logged.row_id == str(item) and logged.why == "failed its integrity check"
+    assert not any("Okafor" in str(vars(r)) or sealed[first].hex()[:32] in str(vars(r)) for r in caplog.records)
 
 
 def test_a_ciphertext_moved_to_another_field_table_or_subject_fails(
