@@ -5,11 +5,18 @@ from __future__ import annotations
 import getpass
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
 
+from broker.keys import KeyUnavailable
 from broker.settings import Settings
+
+if TYPE_CHECKING:
+    from broker.db import Database
 
 keys_app = typer.Typer(
     help=(
@@ -21,16 +28,28 @@ keys_app = typer.Typer(
 
 
 def _settings() -> Settings:
+    from broker import cli
+
+    return cli._settings()
+
+
+@contextmanager
+def _database(settings: Settings, failures: dict[type[Exception], int], prefix: str = "error") -> Iterator[Database]:
+    """The database for one command; the ``failures`` it expects become a message and an exit code."""
+    from broker.db import Database
+
+    database = Database(settings)
     try:
-        return Settings()
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        yield database
+    except tuple(failures) as exc:
+        typer.echo(f"{prefix}: {getattr(exc, 'detail', exc)}", err=True)
+        raise typer.Exit(next(code for kind, code in failures.items() if isinstance(exc, kind))) from None
+    finally:
+        database.dispose()
 
 
 def _keyring(settings: Settings):  # type: ignore[no-untyped-def]
     from broker.encryption.keyring import load_keyring
-    from broker.keys import KeyUnavailable
 
     try:
         return load_keyring(settings)
@@ -44,15 +63,12 @@ def keys_status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Show every KEK (configured or known to the database), which is current, and how many data keys each wraps."""
-    from broker.db import Database
     from broker.encryption.rotation import key_status
 
     settings = _settings()
     keyring = _keyring(settings)
-    database = Database(settings)
-    with database.unit_of_work() as session:
+    with _database(settings, {KeyUnavailable: 2}) as database, database.unit_of_work() as session:
         status = key_status(session, keyring)
-    database.dispose()
     if as_json:
         typer.echo(json.dumps(asdict(status), indent=2))
         return
@@ -84,10 +100,8 @@ def keys_rotate(
     Safe to run while the service runs, and safe to stop at any time: run it again and it
     carries on from where it stopped. Afterwards retire the old KEK with `broker keys retire`.
     """
-    from broker.db import Database
     from broker.encryption.keyring import add_development_kek
     from broker.encryption.rotation import RotationProgress, rotate
-    from broker.keys import KeyUnavailable
 
     settings = _settings()
     if new_kek:
@@ -104,14 +118,8 @@ def keys_rotate(
             f"{progress.target_kek_id} (batch {progress.batches})", err=True,
         )
 
-    database = Database(settings)
-    try:
+    with _database(settings, {KeyUnavailable: 2}) as database:
         progress = rotate(database, keyring, batch_size=batch_size, throttle_seconds=throttle, on_batch=report)
-    except KeyUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        database.dispose()
     typer.echo(f"done: {progress.rewrapped} data keys re-wrapped under {progress.target_kek_id}")
     if progress.skipped_unknown_kek:
         for kek_id, count in progress.skipped_unknown_kek.items():
@@ -127,21 +135,13 @@ def keys_retire(kek_id: str = typer.Argument(..., help="The id of the old KEK, a
     BROKER_KEKS afterwards and destroy it: backups made before the rotation then hold nothing
     readable of subjects erased since.
     """
-    from broker.db import Database
     from broker.encryption.keyring import remove_development_kek
     from broker.encryption.rotation import RetirementRefused, retire
 
     settings = _settings()
     keyring = _keyring(settings)
-    database = Database(settings)
-    try:
-        with database.unit_of_work() as session:
-            retire(session, keyring, kek_id)
-    except RetirementRefused as exc:
-        typer.echo(f"refused: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
+    with _database(settings, {RetirementRefused: 1}, prefix="refused") as database, database.unit_of_work() as session:
+        retire(session, keyring, kek_id)
     if remove_development_kek(settings, kek_id):
         typer.echo(f"KEK {kek_id} retired and removed from the development key file")
     else:
@@ -158,7 +158,6 @@ def keys_shred(
 
     Every stored record item of the child becomes unreadable at once.  The erasure is audited.
     """
-    from broker.db import Database
     from broker.encryption.service import RecordEncryption, purge_write_ahead_log, shred_subject
     from broker.errors import BrokerError
 
@@ -171,14 +170,8 @@ def keys_shred(
         typer.confirm(f"Erase every stored record of subject {subject}? This cannot be undone", abort=True)
     settings = _settings()
     encryption = RecordEncryption(_keyring(settings))
-    database = Database(settings)
-    try:
+    with _database(settings, {BrokerError: 1}) as database:
         with database.unit_of_work() as session:
             destroyed = shred_subject(session, encryption, subject, reason=reason, actor_username=getpass.getuser())
         purge_write_ahead_log(database.engine)
-    except BrokerError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        database.dispose()
     typer.echo(f"subject {subject}: {len(destroyed)} data key(s) destroyed; their records can no longer be read")

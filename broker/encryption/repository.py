@@ -91,21 +91,24 @@ def keys_to_rewrap(
     return session.execute(statement).all()
 
 
-def replace_wrapping(
-    session: Session, key_id: uuid.UUID, old_kek_id: str, wrapped_key: bytes, kek_id: str, now: datetime
-) -> bool:
-    """Store a re-wrapped key, unless it changed meanwhile (destroyed, or re-wrapped by another run)."""
-    result = session.execute(
-        update(SubjectDataKey)
-        .where(
-            SubjectDataKey.id == key_id,
-            SubjectDataKey.kek_id == old_kek_id,
-            SubjectDataKey.destroyed_at.is_(None),
-        )
-        .values(wrapped_key=wrapped_key, kek_id=kek_id, rewrapped_at=now)
-        .execution_options(synchronize_session=False)
+_REPLACE_WRAPPING = (
+    update(SubjectDataKey.__table__)
+    .where(
+        _KEYS.id == bindparam("key_id"),
+        _KEYS.kek_id == bindparam("old_kek_id"),
+        _KEYS.destroyed_at.is_(None),
     )
-    return result.rowcount == 1
+    .values(wrapped_key=bindparam("new_wrapped_key"), kek_id=bindparam("new_kek_id"), rewrapped_at=bindparam("now"))
+)
+
+
+def replace_wrappings(session: Session, rewraps: Sequence[dict[str, object]]) -> int:
+    """Store re-wrapped keys (``key_id``, ``old_kek_id``, ``new_wrapped_key``, ``new_kek_id``, ``now``),
+    each only if it is still live and under the KEK it was read under (not destroyed or re-wrapped
+    meanwhile); returns how many were stored."""
+    if not rewraps:
+        return 0
+    return session.connection().execute(_REPLACE_WRAPPING, list(rewraps)).rowcount
 
 
 def live_key_counts_by_kek(session: Session) -> dict[str, int]:

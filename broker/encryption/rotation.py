@@ -86,11 +86,17 @@ def rotate(
         with database.unit_of_work() as session:
             rows = repository.keys_to_rewrap(session, target_id, sources, batch_size)
             now = utcnow()
-            for row in rows:
-                data_key = unwrap_data_key(keyring.get(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key)
-                wrapped = wrap_data_key(target, target_id, row.subject_id, row.purpose, data_key)
-                if repository.replace_wrapping(session, row.id, row.kek_id, wrapped, target_id, now):
-                    progress.rewrapped += 1
+            rewraps = [
+                {
+                    "key_id": row.id, "old_kek_id": row.kek_id, "new_kek_id": target_id, "now": now,
+                    "new_wrapped_key": wrap_data_key(
+                        target, target_id, row.subject_id, row.purpose,
+                        unwrap_data_key(keyring.get(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key),
+                    ),
+                }
+                for row in rows
+            ]
+            progress.rewrapped += repository.replace_wrappings(session, rewraps)
         if not rows:
             break
         progress.batches += 1

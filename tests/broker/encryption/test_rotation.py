@@ -99,7 +99,10 @@ def test_rotation_never_revives_a_key_shredded_meanwhile(database: Database, set
     with database.unit_of_work() as session:  # ...so its re-wrapped copy is not written
         data_key = unwrap_data_key(keyring.get(row.kek_id), row.kek_id, row.subject_id, row.purpose, row.wrapped_key)
         rewrapped = wrap_data_key(keyring.current()[1], keyring.current_id, row.subject_id, row.purpose, data_key)
-        assert not repository.replace_wrapping(session, row.id, row.kek_id, rewrapped, keyring.current_id, utcnow())
+        assert repository.replace_wrappings(session, [{
+            "key_id": row.id, "old_kek_id": row.kek_id, "new_wrapped_key": rewrapped,
+            "new_kek_id": keyring.current_id, "now": utcnow(),
+        }]) == 0
     progress = rotate(database, keyring, batch_size=2)
     assert progress.rewrapped == 4
     with database.sessions() as session:
