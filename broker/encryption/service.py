@@ -5,6 +5,9 @@ The gather flow calls, inside the request's unit of work::
     sealed = encryption.seal(session, subject_id, "record_items", item.id, "content", content)
     content = encryption.open(session, subject_id, "record_items", item.id, "content", sealed)
 
+and for a whole bundle, reading the subject's key once, ``seal_many`` / ``open_many`` with
+``SealedField(table, row_id, field, value)``.
+
 ``encryption`` is the app's ``RecordEncryption`` (``request.app.state.record_encryption``, or
 ``RecordEncryptionDep`` in a route).  A sealed value is bound to its table, row id and field (see
 ``broker.encryption.envelope``); opening it anywhere else fails with ``RecordUnreadable``.  Once
@@ -21,7 +24,7 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -75,6 +78,16 @@ def _unreadable(table: str, row_id: object, field: str, why: str) -> RecordUnrea
 
 
 @dataclass(frozen=True)
+class SealedField:
+    """One field of one row: ``value`` is the plaintext to seal, or the sealed bytes to open."""
+
+    table: str
+    row_id: uuid.UUID | str
+    field: str
+    value: bytes
+
+
+@dataclass(frozen=True)
 class _DataKey:
     id: uuid.UUID
     key: bytes
@@ -125,20 +138,38 @@ class RecordEncryption:
         Raises ``RecordShredded`` when the subject's data key was destroyed and ``RecordUnreadable``
         when the value was altered or belongs elsewhere.
         """
-        try:
-            key_id = sealed_key_id(sealed)
-        except SealBroken:
-            raise _unreadable(table, row_id, field, "not a sealed value") from None
-        row = repository.data_key_by_id(session, key_id)
-        if row is None or row.subject_id != subject_id or row.purpose != self.purpose:
-            raise _unreadable(table, row_id, field, "sealed under another subject's key or an unknown key")
-        if row.destroyed_at is not None:
-            self.forget(key_id)
-            raise RecordShredded()
-        try:
-            return open_field(self._unwrapped(row), table, str(row_id), field, sealed)
-        except SealBroken:
-            raise _unreadable(table, row_id, field, "failed its integrity check") from None
+        return self.open_many(session, subject_id, [SealedField(table, row_id, field, sealed)])[0]
+
+    def seal_many(
+        self, session: Session, subject_id: uuid.UUID, fields: Iterable[SealedField],
+    ) -> list[bytes]:
+        """``seal`` for several fields of one subject (a gathered bundle), reading the key once."""
+        data_key = self._live_data_key(session, subject_id)
+        return [
+            seal_field(data_key.key, data_key.id, f.table, str(f.row_id), f.field, f.value) for f in fields
+        ]
+
+    def open_many(
+        self, session: Session, subject_id: uuid.UUID, fields: Iterable[SealedField],
+    ) -> list[bytes]:
+        """``open`` for several fields of one subject, reading each data key once.
+
+        Raises ``RecordShredded`` if any of them was sealed under a destroyed key.
+        """
+        rows: dict[uuid.UUID, Row] = {}
+        opened = []
+        for f in fields:
+            try:
+                key_id = sealed_key_id(f.value)
+            except SealBroken:
+                raise _unreadable(f.table, f.row_id, f.field, "not a sealed value") from None
+            if key_id not in rows:
+                rows[key_id] = self._usable_key_row(session, subject_id, key_id, f)
+            try:
+                opened.append(open_field(self._unwrapped(rows[key_id]), f.table, str(f.row_id), f.field, f.value))
+            except SealBroken:
+                raise _unreadable(f.table, f.row_id, f.field, "failed its integrity check") from None
+        return opened
 
     def forget(self, *key_ids: uuid.UUID) -> None:
         """Drop data keys from the cache (done on every destruction this process sees)."""
@@ -168,6 +199,15 @@ class RecordEncryption:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return key
+
+    def _usable_key_row(self, session: Session, subject_id: uuid.UUID, key_id: uuid.UUID, f: SealedField) -> Row:
+        row = repository.data_key_by_id(session, key_id)
+        if row is None or row.subject_id != subject_id or row.purpose != self.purpose:
+            raise _unreadable(f.table, f.row_id, f.field, "sealed under another subject's key or an unknown key")
+        if row.destroyed_at is not None:
+            self.forget(key_id)
+            raise RecordShredded()
+        return row
 
     def _kek(self, kek_id: str) -> bytes:
         # A rotation run elsewhere may have re-wrapped this key under a KEK added to the key file

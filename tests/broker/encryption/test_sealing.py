@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from broker.db import Database
 from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
 from broker.encryption.service import (
-    RecordEncryption, RecordShredded, RecordUnreadable, purge_write_ahead_log, shred_subject,
+    RecordEncryption, RecordShredded, RecordUnreadable, SealedField, purge_write_ahead_log, shred_subject,
 )
 from broker.errors import InvalidInput, NotFound
 from tests.broker.encryption.conftest import ITEMS, make_subject, read_item, store_item
@@ -250,3 +250,24 @@ def test_after_shredding_the_wrapped_key_is_gone_from_the_sqlite_file(database: 
         shred_subject(session, encryption, subject, reason="erasure request")
     purge_write_ahead_log(database.engine)
     assert wrapped not in _database_bytes(database)
+
+
+def test_a_bundle_seals_and_opens_together_and_fails_together(
+    session: Session, settings, encryption: RecordEncryption, subject, items_table,
+) -> None:
+    ids = [uuid.uuid4() for _ in range(3)]
+    contents = [EP_REPORT, SC_ASSESSMENT, b"attendance 91%"]
+    sealed = encryption.seal_many(session, subject, [
+        SealedField("sealed_items", i, "content", c) for i, c in zip(ids, contents, strict=True)
+    ])
+    session.commit()
+    fields = [SealedField("sealed_items", i, "content", s) for i, s in zip(ids, sealed, strict=True)]
+    assert encryption.open_many(session, subject, fields) == contents
+    assert encryption.open(session, subject, "sealed_items", ids[1], "content", sealed[1]) == SC_ASSESSMENT
+    swapped = [fields[0], SealedField("sealed_items", ids[1], "content", sealed[2]), fields[2]]
+    with pytest.raises(RecordUnreadable):
+        encryption.open_many(session, subject, swapped)
+    shred_subject(session, encryption, subject, reason="erasure request")
+    session.commit()
+    with pytest.raises(RecordShredded):
+        RecordEncryption.from_settings(settings).open_many(session, subject, fields)
