@@ -88,7 +88,7 @@ def _decode_keys(raw: Mapping[str, object], source: str) -> dict[str, bytes]:
 
 
 def _keyring_from_document(
-    document: object, source: str, current: str | None, *, production: bool
+    document: object, source: str, current: str | None, *, production: bool, fallback_current: str | None = None,
 ) -> Keyring:
     if not isinstance(document, dict):
         raise KeyUnavailable(f"{source} must hold a JSON object")
@@ -98,6 +98,8 @@ def _keyring_from_document(
     raw = document["keys"] if isinstance(document.get("keys"), dict) else document
     keys = _decode_keys({k: v for k, v in raw.items() if k not in ("development", "current", "note")}, source)
     current = current or (document.get("current") if raw is not document else None)
+    if current is None and fallback_current in keys:
+        current = fallback_current
     if current is None:
         if len(keys) > 1:
             raise KeyUnavailable(f"{source} holds several KEKs: set BROKER_CURRENT_KEK to the one for new keys")
@@ -107,8 +109,12 @@ def _keyring_from_document(
     return Keyring(keys=keys, current_id=current, source=source, development=development)
 
 
-def load_keyring(settings: Settings) -> Keyring:
-    """The KEKs for ``settings``; generates the development key file on first use outside production."""
+def load_keyring(settings: Settings, *, fallback_current: str | None = None) -> Keyring:
+    """The KEKs for ``settings``; generates the development key file on first use outside production.
+
+    ``fallback_current``: when re-reading a KEK file that has gained a KEK, the current KEK a
+    running process keeps using until it is told otherwise.
+    """
     configured = settings.keks.get_secret_value().strip() if settings.keks else ""
     if configured:
         if configured.startswith("file:"):
@@ -124,14 +130,17 @@ def load_keyring(settings: Settings) -> Keyring:
             document = json.loads(text)
         except json.JSONDecodeError:
             raise KeyUnavailable(f"{source} is not valid JSON") from None
-        return _keyring_from_document(document, source, settings.current_kek, production=settings.is_production)
+        return _keyring_from_document(
+            document, source, settings.current_kek, production=settings.is_production, fallback_current=fallback_current,
+        )
     if settings.is_production:
         raise KeyUnavailable("BROKER_KEKS must be set in production")
     path = development_key_file(settings)
     if not path.exists():
         _create_development_file(path)
     return _keyring_from_document(
-        json.loads(path.read_text()), f"development key file {path}", settings.current_kek, production=False
+        json.loads(path.read_text()), f"development key file {path}", settings.current_kek, production=False,
+        fallback_current=fallback_current,
     )
 
 

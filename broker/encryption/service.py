@@ -98,7 +98,7 @@ class RecordEncryption:
 
     def __init__(
         self, keyring: Keyring, *, cache_size: int = 1024, purpose: str = DATA_KEY_PURPOSE,
-        reload: Callable[[], Keyring] | None = None,
+        reload: Callable[[str], Keyring] | None = None,
     ) -> None:
         self.keyring = keyring
         self._reload = reload
@@ -112,7 +112,7 @@ class RecordEncryption:
     def from_settings(cls, settings: Settings) -> RecordEncryption:
         return cls(
             load_keyring(settings), cache_size=settings.data_key_cache_size,
-            reload=lambda: load_keyring(settings),
+            reload=lambda current: load_keyring(settings, fallback_current=current),
         )
 
     # -- the API the gather flow uses ------------------------------------------------------------
@@ -213,7 +213,7 @@ class RecordEncryption:
         # A rotation run elsewhere may have re-wrapped this key under a KEK added to the key file
         # after this process started: read the configuration again once before giving up.
         if kek_id not in self.keyring.keys and self._reload is not None:
-            self.keyring = self._reload()
+            self.keyring = self._reload(self.keyring.current_id)
         return self.keyring.get(kek_id)
 
     def _live_data_key(self, session: Session, subject_id: uuid.UUID) -> _DataKey:

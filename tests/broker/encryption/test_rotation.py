@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -119,7 +120,10 @@ def test_concurrent_reads_during_rotation_all_succeed(database: Database, settin
     contents = _seed(database, settings, 120)
     items = list(contents)
     # readers started before the new KEK existed, like a running service; no cache, so every read unwraps
-    readers = [RecordEncryption(load_keyring(settings), cache_size=0, reload=lambda: load_keyring(settings)) for _ in range(3)]
+    readers = [
+        RecordEncryption(load_keyring(settings), cache_size=0, reload=lambda current: load_keyring(settings, fallback_current=current))
+        for _ in range(3)
+    ]
     new = add_development_kek(settings)
     done = threading.Event()
     reads_during: list[int] = [0, 0, 0]
@@ -281,3 +285,25 @@ def test_production_refuses_to_start_with_the_development_key_file(tmp_path: Pat
 
     with pytest.raises(KeyUnavailable, match="development key file"):
         create_app(Settings())
+
+
+def test_a_running_process_with_a_kek_file_follows_a_rotation_done_elsewhere(
+    database: Database, settings: Settings, tmp_path: Path, items_table,
+) -> None:
+    import base64
+
+    kek_file = tmp_path / "production-keks.json"
+    first = {"2026-11": base64.b64encode(os.urandom(32)).decode()}
+    kek_file.write_text(json.dumps(first))
+    running = settings.model_copy(update={"keks": SecretStr(f"file:{kek_file}")})
+    service = RecordEncryption.from_settings(running)
+    service_no_cache = RecordEncryption(service.keyring, cache_size=0, reload=lambda current: load_keyring(running, fallback_current=current))
+    contents = _seed(database, running, 3)
+    kek_file.write_text(json.dumps({**first, "2027-02": base64.b64encode(os.urandom(32)).decode()}))
+    operator = running.model_copy(update={"current_kek": "2027-02"})
+    assert rotate(database, load_keyring(operator)).rewrapped == 3
+    with database.sessions() as session:
+        for item, content in contents.items():
+            assert read_item(session, service_no_cache, item) == content
+    assert set(service_no_cache.keyring.keys) == {"2026-11", "2027-02"}
+    assert service_no_cache.keyring.current_id == "2026-11"  # until this process is told otherwise
