@@ -1,22 +1,19 @@
-"""The one place the broker hands an ``AuditEvent`` to the audit log.
+"""The one place the broker hands audit events to the audit log, inside the caller's transaction.
 
-Until ``audit.service.append`` is in main, events are written to the ``broker.audit`` logger as
-structured records (identifiers and metadata only, never contents).  Switching is the one line in
-``record``.
+Until ``audit.service.append`` is in main, events are kept on the session (``session.info``) so
+that callers and tests can see exactly what will be written; switching is the one line in
+:func:`record`.
 """
 
 from __future__ import annotations
-
-import logging
-from dataclasses import asdict
 
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
 
-log = logging.getLogger("broker.audit")
+PENDING_KEY = "audit_events"
 
 
 def record(session: Session, event: AuditEvent) -> None:
-    """Append ``event`` to the audit log in the session's transaction."""
-    log.info("audit event", extra={"audit_event": {**asdict(event), "details": dict(event.details)}})
+    """Write ``event`` to the audit log in the session's transaction (commits or rolls back with it)."""
+    session.info.setdefault(PENDING_KEY, []).append(event)

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from broker.audit_trail import PENDING_KEY
 from broker.db import Database
 from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
 from broker.encryption.service import (
@@ -108,7 +109,7 @@ def test_a_tampered_wrapped_data_key_fails(session: Session, settings, subject, 
 
 
 def test_shredding_makes_every_item_of_the_subject_unreadable_and_only_theirs(
-    session: Session, settings, encryption: RecordEncryption, subject, items_table, caplog: pytest.LogCaptureFixture,
+    session: Session, settings, encryption: RecordEncryption, subject, items_table,
 ) -> None:
     other = make_subject(session, given_name="Oliver")
     items = [store_item(session, encryption, subject, content) for content in (EP_REPORT, SC_ASSESSMENT)]
@@ -116,8 +117,8 @@ def test_shredding_makes_every_item_of_the_subject_unreadable_and_only_theirs(
     session.commit()
     elsewhere = RecordEncryption.from_settings(settings)  # another process, its cache warm
     assert read_item(session, elsewhere, items[0]) == EP_REPORT and elsewhere.cached_key_ids()
-    with caplog.at_level("INFO", logger="broker.audit"):
-        destroyed = shred_subject(session, encryption, subject, reason="erasure request IG-2026-114", actor_username="ig.auditor")
+    destroyed = shred_subject(session, encryption, subject, reason="erasure request IG-2026-114", actor_username="ig.auditor")
+    (event,) = session.info[PENDING_KEY]
     session.commit()
     assert len(destroyed) == 1 and destroyed[0] not in encryption.cached_key_ids()
     for reader in (encryption, elsewhere, RecordEncryption.from_settings(settings)):
@@ -128,9 +129,9 @@ def test_shredding_makes_every_item_of_the_subject_unreadable_and_only_theirs(
     assert destroyed[0] not in elsewhere.cached_key_ids()
     row = session.get(SubjectDataKey, destroyed[0])
     assert row.wrapped_key is None and row.kek_id is None and row.destroyed_at is not None
-    event = next(r.audit_event for r in caplog.records if hasattr(r, "audit_event"))
-    assert event["event_type"] == "records.shredded" and event["subject_id"] == str(subject)
-    assert event["details"]["data_key_ids"] == [str(destroyed[0])]
+    assert event.event_type == "records.shredded" and event.subject_id == str(subject)
+    assert event.reason == "erasure request IG-2026-114" and event.actor_username == "ig.auditor"
+    assert event.details["data_key_ids"] == [str(destroyed[0])]
     # new records after an erasure get a fresh key; the erased ones stay erased
     fresh = store_item(session, encryption, subject, b"new advice")
     session.commit()
