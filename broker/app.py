@@ -9,7 +9,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from broker.api import consents, health, me
+from adapters.errors import AdapterError
+from audit.errors import AuditError
+from broker import auditing
+from broker.api import audit as audit_api
+from broker.api import consents, ep_documents, health, identity_links, me
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.encryption.service import RecordEncryption
@@ -17,7 +21,8 @@ from broker.errors import install_error_handlers
 from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
-from broker.settings import Settings
+from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.sources import SIMULATOR_PREFIX, build_registry
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -27,9 +32,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings)
 
+    checkpointer = auditing.Checkpointer(database, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer.start()
         yield
+        checkpointer.stop()
         database.dispose()
 
     app = FastAPI(
@@ -47,14 +56,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.migration_heads = script_heads()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.token_verifier = build_token_verifier(settings)
+    app.state.adapters = build_registry(settings, database.sessions)
 
-    install_error_handlers(app, domain_roots=(ConsentError,))
+    install_error_handlers(app, domain_roots=(ConsentError, AuditError, AdapterError))
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
     app.include_router(consents.router)
     app.include_router(consents.well_known)
+    app.include_router(audit_api.router)
+    app.include_router(audit_api.subjects_router)
+    app.include_router(identity_links.router)
+    app.include_router(ep_documents.router)
+    if settings.embedded_simulators:
+        _mount_simulators(app)
     return app
+
+
+def _mount_simulators(app: FastAPI) -> None:
+    """The embedded default: each simulated source system under its own path prefix, reached by
+    the adapters over real HTTP at the broker's own address."""
+    from adapters.simulators import KINDS, create_simulator
+    from adapters.simulators.common import SimulatorCredentials
+
+    for kind in KINDS:
+        app.mount(f"{SIMULATOR_PREFIX}/{kind}",
+                  create_simulator(kind, SimulatorCredentials("broker", EMBEDDED_SIMULATOR_SECRET)))
 
 
 def app_from_environment() -> FastAPI:

@@ -172,6 +172,8 @@ def keys_shred(
     encryption = RecordEncryption(_keyring(settings))
     with _database(settings, {BrokerError: 1}) as database:
         with database.unit_of_work() as session:
-            destroyed = shred_subject(session, encryption, subject, reason=reason, actor_username=getpass.getuser())
+            destroyed = shred_subject(
+                session, encryption, subject, reason=reason, actor_username=getpass.getuser(), actor_role="operator",
+            )
         purge_write_ahead_log(database.engine)
     typer.echo(f"subject {subject}: {len(destroyed)} data key(s) destroyed; their records can no longer be read")

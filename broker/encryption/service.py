@@ -33,7 +33,7 @@ from sqlalchemy import Engine, Row, text
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker import audit_trail
+from broker import auditing
 from broker.encryption import repository
 from broker.encryption.envelope import (
     DATA_KEY_PURPOSE, SealBroken, new_data_key, open_field, seal_field, sealed_key_id, unwrap_data_key,
@@ -275,7 +275,7 @@ def shred_subject(
         session.execute(text("PRAGMA secure_delete=ON"))
     destroyed = repository.destroy_live_keys(session, subject_id, utcnow())
     encryption.forget(*destroyed)
-    audit_trail.record(session, AuditEvent(
+    auditing.record(session, AuditEvent(
         event_type="records.shredded", outcome="success", subject_id=str(subject_id), reason=reason,
         actor_username=actor_username, actor_user_id=actor_user_id, actor_role=actor_role,
         details={"data_key_ids": [str(k) for k in destroyed], "data_keys_destroyed": len(destroyed)},

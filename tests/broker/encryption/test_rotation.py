@@ -26,6 +26,7 @@ from broker.encryption.service import RecordEncryption, RecordShredded, shred_su
 from broker.keys import KeyUnavailable
 from broker.settings import Settings
 from consent.models import utcnow
+from tests.broker.audit_entries import entries_since, next_seq
 from tests.broker.encryption.conftest import ITEMS, make_subject, read_item, store_item
 
 
@@ -259,9 +260,13 @@ def test_the_keys_commands(database: Database, settings: Settings, items_table, 
     assert runner.invoke(cli, ["keys", "shred", str(uuid.uuid4()), "--reason", "x", "--yes"]).exit_code == 1
     aborted = runner.invoke(cli, ["keys", "shred", str(subject), "--reason", "erasure IG-7"], input="n\n")
     assert aborted.exit_code == 1 and _keks_in_use(database) == {new: 4}
+    with database.sessions() as session:
+        seq = next_seq(session)
     shredded = runner.invoke(cli, ["keys", "shred", str(subject), "--reason", "erasure IG-7", "--yes"])
     assert shredded.exit_code == 0 and "1 data key(s) destroyed" in shredded.output
     with database.sessions() as session:
+        (event,) = entries_since(session, seq)
+        assert (event.event_type, event.subject_id, event.reason) == ("records.shredded", str(subject), "erasure IG-7")
         assert session.get(KeyEncryptionKeyRecord, old).retired_at is not None
         item = session.execute(select(ITEMS.c.id).where(ITEMS.c.subject_id == subject)).scalar_one()
         with pytest.raises(RecordShredded):

@@ -11,13 +11,13 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from broker.audit_trail import PENDING_KEY
 from broker.db import Database
 from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
 from broker.encryption.service import (
     RecordEncryption, RecordShredded, RecordUnreadable, SealedField, purge_write_ahead_log, shred_subject,
 )
 from broker.errors import InvalidInput, NotFound
+from tests.broker.audit_entries import entries_since, next_seq
 from tests.broker.encryption.conftest import ITEMS, make_subject, read_item, store_item
 
 EP_REPORT = b'{"author": "Dr Okafor", "summary": "Amelia finds phonics hard; dyslexia screening advised"}'
@@ -117,8 +117,9 @@ def test_shredding_makes_every_item_of_the_subject_unreadable_and_only_theirs(
     session.commit()
     elsewhere = RecordEncryption.from_settings(settings)  # another process, its cache warm
     assert read_item(session, elsewhere, items[0]) == EP_REPORT and elsewhere.cached_key_ids()
+    seq = next_seq(session)
     destroyed = shred_subject(session, encryption, subject, reason="erasure request IG-2026-114", actor_username="ig.auditor")
-    (event,) = session.info[PENDING_KEY]
+    (event,) = entries_since(session, seq)
     session.commit()
     assert len(destroyed) == 1 and destroyed[0] not in encryption.cached_key_ids()
     for reader in (encryption, elsewhere, RecordEncryption.from_settings(settings)):
