@@ -47,6 +47,7 @@ WHAT = {
     "consent_request.answered": "a request for permission was answered",
     "identity.matched": "matched your child's records between systems",
     "identity.unmatched": "unmatched your child's records between systems",
+    "records.shredded": "erased the copies of your child's records the broker kept",
 }
 
 WHY = {

@@ -18,6 +18,7 @@ from broker.auth.rate_limit import RateLimiter
 from broker.auth.sessions import install_sign_in
 from broker.auth.sign_in import build_oauth, sign_in_providers
 from broker.db import Database
+from broker.encryption.service import RecordEncryption
 from broker.errors import install_error_handlers
 from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
     app.state.token_verifier = build_token_verifier(settings)
     app.state.adapters = build_registry(settings, database.sessions)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import typer
 
+from broker.encryption.cli import keys_app
 from broker.settings import Settings
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for the embedded default (development only).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(keys_app, name="keys")
 consent_app = typer.Typer(help="Family permissions (consents) and consent requests.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 audit_app = typer.Typer(

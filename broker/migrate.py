@@ -12,6 +12,7 @@ from sqlalchemy import Engine, MetaData
 
 import adapters.models
 import audit.models
+import broker.encryption.models
 import broker.models
 import consent.models
 from broker.db import normalise_database_url

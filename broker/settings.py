@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from broker.retention import RetentionRule, check_rules, default_retention_rules
+
 if TYPE_CHECKING:
     from broker.auth.tokens import IssuerConfig
 
@@ -105,6 +107,16 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Key-encryption keys for stored records: JSON {"id": "base64 of 32 bytes", ...} or
+    # "file:/path/to/keks.json".  Unset in development and test: a key file is generated in data_dir.
+    keks: SecretStr | None = None
+    # Which of the KEKs wraps new data keys (and is the target of `broker keys rotate`).
+    current_kek: str | None = None
+    data_key_cache_size: int = Field(default=1024, ge=0, le=1_000_000)
+    # Retention of stored records: rules per purpose and data category (see broker.retention).
+    retention_rules: list[RetentionRule] = Field(default_factory=default_retention_rules)
+    # Days after a permission is withdrawn before items held only under it are shredded.
+    withdrawal_grace_days: int = Field(default=0, ge=0, le=3650)
     # The first line of every audit checkpoint, naming this log (C2SP tlog-checkpoint "origin");
     # empty means "<host of public_url>/audit".  Change it only with a new log.
     audit_origin: str = ""
@@ -155,6 +167,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _retention_rules_are_consistent(self) -> Self:
+        check_rules(self.retention_rules)
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Self:
