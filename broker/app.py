@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from broker.api import health, me
+from broker.api import assessments, break_glass, health, me
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(assessments.router)
+    app.include_router(break_glass.router)
     return app
 
 

@@ -13,6 +13,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broker.assessments.demo import seed_assessments
+from broker.assessments.service import council_today
 from broker.models import User
 from consent.models import Organisation, Person, PersonIdentifier, Relationship
 from consent.standing import subjects_decided_by
@@ -123,7 +125,7 @@ USERS = [
 
 def seed(session: Session) -> dict[str, int]:
     """Add whatever of the demo data is missing; return how many rows of each kind were added."""
-    added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0}
+    added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0, "assessments": 0}
     for org in ORGANISATIONS:
         if session.get(Organisation, demo_id("org:" + org.code)) is None:
             session.add(Organisation(
@@ -168,6 +170,7 @@ def seed(session: Session) -> dict[str, int]:
             ))
             added["users"] += 1
     session.flush()
+    added["assessments"] = seed_assessments(session, council_today(), demo_id)
     return added
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
     dev_identity_provider: bool | None = None
+    # Break-glass: how long a safeguarding lead's access lasts, and how soon IG must review it.
+    break_glass_hours: int = Field(default=24, ge=1, le=72)
+    break_glass_review_days: int = Field(default=5, ge=1, le=30)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig

@@ -1,0 +1,52 @@
+"""The one place the broker hands audit events to the audit log, in the caller's transaction.
+
+Every audited change calls ``record(session, event)`` before the unit of work commits, so the
+entry and the change commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit.events import AuditEvent
+from broker.auth import Principal
+from broker.logging import current_request_id
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "audit_events"
+
+
+def record(session: Session, event: AuditEvent) -> None:
+    """Append ``event`` to the audit log within ``session``'s transaction."""
+    # Until the append-only log lands this keeps the events on the session (tests read them
+    # there); the switch is this one line: ``audit.service.append(session, event)``.
+    session.info.setdefault(PENDING_KEY, []).append(event)
+    log.info("audit event", extra={"event_type": event.event_type, "outcome": event.outcome})
+
+
+def staff_event(
+    principal: Principal,
+    event_type: str,
+    *,
+    outcome: str = "success",
+    subject_id: object | None = None,
+    purpose: str | None = None,
+    case_reference: str | None = None,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """An event done by a signed-in caller, with their identity and this request's id."""
+    return AuditEvent(
+        event_type=event_type, outcome=outcome,
+        actor_user_id=str(principal.user_id), actor_username=principal.username,
+        actor_role=principal.role.value,
+        actor_organisation_id=str(principal.organisation_id) if principal.organisation_id else None,
+        subject_id=str(subject_id) if subject_id is not None else None,
+        purpose=purpose, case_reference=case_reference, reason=reason,
+        request_id=current_request_id(), details=dict(details or {}),
+    )
