@@ -384,12 +384,14 @@ def case_clocks(assessment: Assessment, exceptions: list[ClockException], today:
     return [decision, no_plan, final]
 
 
-def advice_clock(advice: AdviceRequest, exceptions: list[ClockException], today: date) -> ClockState:
+def advice_clock(advice: AdviceRequest, exceptions: list[ClockException], today: date, *, case_open: bool = True) -> ClockState:
+    """The 6-week clock of one advice request; it stops when the advice arrives, and no longer
+    applies once the advice is reused or declined, or the case closed while it was awaited."""
     return compute_clock(
         ClockKind.advice, advice.requested_on, today,
         exceptions=_recorded(exceptions, ClockKind.advice, advice.id),
         completed_on=advice.received_on,
-        applicable=advice.status in ("requested", "received"),
+        applicable=advice.status == "received" or (advice.status == "requested" and case_open),
     )
 
 
@@ -418,8 +420,10 @@ class _CaseData:
         person = self.people[assessment.subject_id]
         return f"{person.given_name} {person.family_name}"
 
-    def advice_read(self, advice: AdviceRequest, exceptions: list[ClockException], today: date) -> AdviceRequestRead:
-        clock = advice_clock(advice, exceptions, today)
+    def advice_read(
+        self, assessment: Assessment, advice: AdviceRequest, exceptions: list[ClockException], today: date
+    ) -> AdviceRequestRead:
+        clock = advice_clock(advice, exceptions, today, case_open=assessment.status == "open")
         reuse = self.reuse.get(advice.id)
         organisation = self.organisations.get(advice.organisation_id) if advice.organisation_id else None
         return AdviceRequestRead(
@@ -447,7 +451,7 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
         closed_at=assessment.closed_at,
         clocks=[_clock_read(c) for c in case_clocks(assessment, exceptions, today)],
-        advice_requests=[data.advice_read(a, exceptions, today) for a in data.advice.get(assessment.id, [])],
+        advice_requests=[data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])],
         clock_exceptions=[
             ClockExceptionRead(
                 id=e.id, clock=ClockKind(e.clock), advice_request_id=e.advice_request_id, code=e.code,
@@ -474,17 +478,16 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
     for assessment in assessments:
         exceptions = data.exceptions.get(assessment.id, [])
         clocks = case_clocks(assessment, exceptions, today)
-        advice = [data.advice_read(a, exceptions, today) for a in data.advice.get(assessment.id, [])]
-        live_due = [c.due_on for c in clocks if c.status in _LIVE] + [
-            a.due_on for a in advice if a.status in (AdviceStatus.requested, AdviceStatus.overdue)
-        ]
+        advice = [data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])]
+        awaited = [a for a in advice if a.clock.status in _LIVE]
+        live_due = [c.due_on for c in clocks if c.status in _LIVE] + [a.due_on for a in awaited]
         summaries.append(AssessmentSummary(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), received_on=assessment.received_on,
             status=assessment.status,  # type: ignore[arg-type]
             clocks=[_clock_read(c) for c in clocks], next_due_on=min(live_due) if live_due else None,
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
-            advice_outstanding=sum(1 for a in advice if a.status in (AdviceStatus.requested, AdviceStatus.overdue)),
+            advice_outstanding=len(awaited),
             overdue_advice=[a for a in advice if a.status is AdviceStatus.overdue],
         ))
     summaries.sort(key=lambda s: (s.status != "open", s.next_due_on or date.max, s.reference))
