@@ -1,0 +1,81 @@
+"""Every change to a case or a break-glass access hands an audit event to the log in its own session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from broker.assessments import service
+from broker.assessments.schemas import (
+    AdviceRequestCreate, AdviceRequestUpdate, AssessmentCreate, ClockExceptionCreate, StepCreate,
+)
+from broker.audit_trail import PENDING_KEY
+from broker.auth import Principal, Role
+from broker.break_glass import service as break_glass
+from broker.break_glass.schemas import BreakGlassCreate, BreakGlassReviewCreate
+from broker.demo import demo_id
+from broker.errors import Forbidden
+from broker.models import User
+from broker.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def principal(session: Session, username: str) -> Principal:
+    user = session.get(User, demo_id("user:" + username))
+    assert user is not None
+    return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
+                     role=Role(user.role), organisation_id=user.organisation_id)
+
+
+def events(session: Session) -> list:
+    return session.info.get(PENDING_KEY, [])
+
+
+def test_each_case_change_is_audited_with_actor_subject_and_case_reference(session: Session) -> None:
+    caseworker = principal(session, "sen.caseworker")
+    today = service.council_today()
+    jordan = demo_id("person:jordan")
+    case = service.open_assessment(session, caseworker, AssessmentCreate(subject_id=jordan, received_on=today - timedelta(days=20)), today)
+    advice = service.add_advice_request(session, caseworker, case.id, AdviceRequestCreate(
+        advice_type="psychological", organisation_id=demo_id("org:NCC-EPS")), today)
+    service.update_advice_request(session, caseworker, case.id, advice.id,
+                                  AdviceRequestUpdate(status="received", received_on=today), today)
+    service.add_clock_exception(session, caseworker, case.id, ClockExceptionCreate(
+        clock="final_plan", code="reg10_4_b", effect="excuse", starts_on=today, note="Family bereavement."), today)
+    service.record_step(session, caseworker, case.id, StepCreate(step="decision_to_assess", completed_on=today,
+                                                                 decision="not_assess"), today)
+    recorded = events(session)
+    assert [e.event_type for e in recorded] == [
+        "assessment.opened", "advice_request.created", "advice_request.received", "clock_exception.recorded",
+        "assessment.step.decision_to_assess", "assessment.closed",
+    ]
+    for event in recorded:
+        assert event.actor_username == "sen.caseworker" and event.actor_role == "caseworker"
+        assert event.subject_id == str(jordan) and event.case_reference == case.reference
+        assert event.purpose == "EHC_NEEDS_ASSESSMENT" and event.outcome == "success"
+        assert event.details["assessment_id"] == str(case.id)
+    assert recorded[3].details["code"] == "reg10_4_b"
+
+
+def test_a_refused_change_records_no_event(session: Session) -> None:
+    social_worker = principal(session, "sc.caseworker")
+    today = service.council_today()
+    with pytest.raises(Forbidden):
+        service.open_assessment(session, social_worker, AssessmentCreate(subject_id=demo_id("person:jordan"), received_on=today), today)
+    assert events(session) == []
+
+
+def test_break_glass_opening_and_review_are_audited(session: Session, settings: Settings) -> None:
+    lead, reviewer = principal(session, "safeguarding.lead"), principal(session, "ig.auditor")
+    access = break_glass.open_access(session, lead, BreakGlassCreate(
+        subject_id=demo_id("person:leo"), reason_code="child_missing", reason_text="Missing since yesterday evening."), settings)
+    break_glass.review_access(session, reviewer, access.id, BreakGlassReviewCreate(outcome="appropriate", family_may_be_told=True))
+    opened, reviewed = events(session)
+    assert (opened.event_type, opened.actor_username, opened.purpose) == ("break_glass.opened", "safeguarding.lead", "SAFEGUARDING")
+    assert opened.reason == "child_missing: Missing since yesterday evening."
+    assert "SAFEGUARDING" in opened.details["excluded_categories"]
+    assert (reviewed.event_type, reviewed.actor_username) == ("break_glass.reviewed", "ig.auditor")
+    assert reviewed.details == {"break_glass_id": str(access.id), "outcome": "appropriate", "released_to_family": True}
