@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,8 @@ from broker.assessments.models import (
     AdviceRequest, Assessment, CaseReferenceCounter, ClockException, ReuseAgreement,
 )
 from consent.models import Organisation, Person, Relationship
+
+_Row = TypeVar("_Row", AdviceRequest, ClockException)
 
 
 def next_case_number(session: Session, year: int) -> int:
@@ -105,30 +108,23 @@ def list_assessments(
     return list(session.scalars(statement.order_by(Assessment.received_on.desc(), Assessment.reference)))
 
 
-def advice_requests_for(session: Session, assessment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[AdviceRequest]]:
+def _by_assessment(session: Session, model: type[_Row], assessment_ids: Iterable[uuid.UUID], *order_by: Any) -> dict[uuid.UUID, list[_Row]]:
     ids = list(assessment_ids)
-    found: dict[uuid.UUID, list[AdviceRequest]] = defaultdict(list)
+    found: dict[uuid.UUID, list[_Row]] = defaultdict(list)
     if ids:
-        rows = session.scalars(
-            select(AdviceRequest).where(AdviceRequest.assessment_id.in_(ids))
-            .order_by(AdviceRequest.requested_on, AdviceRequest.created_at, AdviceRequest.id)
-        )
-        for row in rows:
+        for row in session.scalars(select(model).where(model.assessment_id.in_(ids)).order_by(*order_by)):
             found[row.assessment_id].append(row)
     return found
+
+
+def advice_requests_for(session: Session, assessment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[AdviceRequest]]:
+    return _by_assessment(session, AdviceRequest, assessment_ids,
+                          AdviceRequest.requested_on, AdviceRequest.created_at, AdviceRequest.id)
 
 
 def exceptions_for(session: Session, assessment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ClockException]]:
-    ids = list(assessment_ids)
-    found: dict[uuid.UUID, list[ClockException]] = defaultdict(list)
-    if ids:
-        rows = session.scalars(
-            select(ClockException).where(ClockException.assessment_id.in_(ids))
-            .order_by(ClockException.starts_on, ClockException.recorded_at, ClockException.id)
-        )
-        for row in rows:
-            found[row.assessment_id].append(row)
-    return found
+    return _by_assessment(session, ClockException, assessment_ids,
+                          ClockException.starts_on, ClockException.recorded_at, ClockException.id)
 
 
 def reuse_agreements_for(session: Session, advice_request_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ReuseAgreement]:

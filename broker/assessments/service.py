@@ -129,6 +129,8 @@ def visible_assessment(
 
 def _open_for_change(session: Session, principal: Principal, assessment_id: uuid.UUID) -> Assessment:
     assessment = visible_assessment(session, principal, assessment_id, for_update=True)
+    if assessment.organisation_id != principal.organisation_id:
+        raise Forbidden("Break-glass access lets you read this case, not change it.")
     if assessment.status != "open":
         raise Conflict("This assessment is closed; it can no longer be changed.")
     return assessment

@@ -399,3 +399,5 @@ def test_a_safeguarding_lead_sees_a_childs_case_only_during_break_glass(client: 
     assert client.get(f"/api/v1/assessments/{AMELIA_CASE}", headers=lead).status_code == 200
     assert [c["subject_name"] for c in client.get("/api/v1/assessments", headers=lead).json()] == ["Amelia Clarke"]
     assert client.get(f"/api/v1/assessments/{OLIVER_CASE}", headers=lead).status_code == 404
+    change = request_advice(client, lead, AMELIA_CASE, advice_type="family_views")
+    assert change.status_code == 403 and "read" in change.json()["detail"]
