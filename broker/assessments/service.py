@@ -122,8 +122,11 @@ def visible_assessment(
         raise NotFound(NOT_FOUND)
     if principal.organisation_id is not None and assessment.organisation_id == principal.organisation_id:
         return assessment
-    if assessment.subject_id in _visible_subjects(session, principal, utcnow()):
-        return assessment
+    if principal.role is Role.safeguarding_lead:
+        access = break_glass_repository.active_access(session, principal.user_id, assessment.subject_id, utcnow())
+        if access is not None:
+            _audit(session, principal, "break_glass.case_read", assessment, break_glass_id=str(access.id))
+            return assessment
     raise NotFound(NOT_FOUND)
 
 
@@ -478,6 +481,8 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
     data = _CaseData(session, assessments)
     summaries = []
     for assessment in assessments:
+        if assessment.organisation_id != principal.organisation_id:
+            _audit(session, principal, "break_glass.case_read", assessment, listed_in="overview")
         exceptions = data.exceptions.get(assessment.id, [])
         clocks = case_clocks(assessment, exceptions, today)
         advice = [data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])]

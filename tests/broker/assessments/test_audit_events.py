@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from broker.assessments import service
+from broker.assessments.models import Assessment
 from broker.assessments.schemas import (
     AdviceRequestCreate, AdviceRequestUpdate, AssessmentCreate, ClockExceptionCreate, StepCreate,
 )
@@ -79,3 +80,14 @@ def test_break_glass_opening_and_review_are_audited(session: Session, settings: 
     assert "SAFEGUARDING" in opened.details["excluded_categories"]
     assert (reviewed.event_type, reviewed.actor_username) == ("break_glass.reviewed", "ig.auditor")
     assert reviewed.details == {"break_glass_id": str(access.id), "outcome": "appropriate", "released_to_family": True}
+
+
+def test_a_case_read_under_break_glass_is_audited(session: Session, settings: Settings) -> None:
+    lead = principal(session, "safeguarding.lead")
+    access = break_glass.open_access(session, lead, BreakGlassCreate(
+        subject_id=demo_id("person:amelia"), reason_code="child_missing", reason_text="Missing since yesterday evening."), settings)
+    service.visible_assessment(session, lead, demo_id("assessment:amelia"))
+    read = events(session)[-1]
+    assert (read.event_type, read.actor_username, read.case_reference) == (
+        "break_glass.case_read", "safeguarding.lead", session.get(Assessment, demo_id("assessment:amelia")).reference)
+    assert read.details["break_glass_id"] == str(access.id)
