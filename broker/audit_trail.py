@@ -50,3 +50,15 @@ def staff_event(
         purpose=purpose, case_reference=case_reference, reason=reason,
         request_id=current_request_id(), details=dict(details or {}),
     )
+
+
+def release_break_glass_to_family(session: Session, principal: Principal, subject_id: object, break_glass_id: object) -> None:
+    """Release one break-glass access's entries to the family's access history.
+
+    Families see safeguarding entries only once an ``audit.released`` entry names them; this names
+    the access, so every entry carrying its ``break_glass_id`` is released together.
+    """
+    record(session, staff_event(
+        principal, "audit.released", subject_id=subject_id,
+        details={"subject_id": str(subject_id), "break_glass_id": str(break_glass_id)},
+    ))

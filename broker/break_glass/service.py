@@ -94,6 +94,8 @@ def review_access(
         details={"break_glass_id": str(access.id), "outcome": access.review_outcome,
                  "released_to_family": data.family_may_be_told},
     ))
+    if data.family_may_be_told:
+        audit_trail.release_break_glass_to_family(session, principal, access.subject_id, access.id)
     return access
 
 

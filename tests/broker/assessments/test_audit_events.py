@@ -74,12 +74,22 @@ def test_break_glass_opening_and_review_are_audited(session: Session, settings: 
     access = break_glass.open_access(session, lead, BreakGlassCreate(
         subject_id=demo_id("person:leo"), reason_code="child_missing", reason_text="Missing since yesterday evening."), settings)
     break_glass.review_access(session, reviewer, access.id, BreakGlassReviewCreate(outcome="appropriate", family_may_be_told=True))
-    opened, reviewed = events(session)
+    opened, reviewed, released = events(session)
+    assert (released.event_type, released.details["break_glass_id"]) == ("audit.released", str(access.id))
     assert (opened.event_type, opened.actor_username, opened.purpose) == ("break_glass.opened", "safeguarding.lead", "SAFEGUARDING")
     assert opened.reason == "child_missing: Missing since yesterday evening."
     assert "SAFEGUARDING" in opened.details["excluded_categories"]
     assert (reviewed.event_type, reviewed.actor_username) == ("break_glass.reviewed", "ig.auditor")
     assert reviewed.details == {"break_glass_id": str(access.id), "outcome": "appropriate", "released_to_family": True}
+
+
+def test_an_access_withheld_from_the_family_is_not_released(session: Session, settings: Settings) -> None:
+    lead, reviewer = principal(session, "safeguarding.lead"), principal(session, "ig.auditor")
+    access = break_glass.open_access(session, lead, BreakGlassCreate(
+        subject_id=demo_id("person:leo"), reason_code="section_47_enquiry", reason_text="Strategy meeting this morning."), settings)
+    break_glass.review_access(session, reviewer, access.id, BreakGlassReviewCreate(
+        outcome="appropriate", family_may_be_told=False, withheld_from_family_reason="An s.47 enquiry is open."))
+    assert [e.event_type for e in events(session)] == ["break_glass.opened", "break_glass.reviewed"]
 
 
 def test_a_case_read_under_break_glass_is_audited(session: Session, settings: Settings) -> None:
