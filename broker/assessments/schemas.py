@@ -171,7 +171,7 @@ class ClockExceptionCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"clock": "advice", "advice_request_id": _ORG, "code": "reg8_2_c", "effect": "pause",
+            {"clock": "advice", "advice_request_id": "c2a4e8f0-1b3d-4f5a-8c7e-9d0b1a2c3e4f", "code": "reg8_2_c", "effect": "pause",
              "starts_on": "2026-10-20", "ends_on": "2026-10-27", "note": "Missed the EP appointment on 20 October."},
             {"clock": "final_plan", "code": "reg10_4_b", "effect": "excuse", "starts_on": "2026-11-02",
              "note": "Bereavement in the family; agreed with the parents."},
