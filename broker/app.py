@@ -9,10 +9,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from broker.api import assessments, break_glass, health, me
+from broker.api import assessments, break_glass, consents, health, me
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
+from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
 from broker.settings import Settings
@@ -45,10 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.token_verifier = build_token_verifier(settings)
 
-    install_error_handlers(app)
+    install_error_handlers(app, domain_roots=(ConsentError,))
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(consents.router)
+    app.include_router(consents.well_known)
     app.include_router(assessments.router)
     app.include_router(break_glass.router)
     return app

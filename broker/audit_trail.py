@@ -1,32 +1,27 @@
-"""The one place the broker hands audit events to the audit log, in the caller's transaction.
+"""The one place the broker hands audit events to the audit log, inside the caller's transaction.
 
-Every audited change calls ``record(session, event)`` before the unit of work commits, so the
-entry and the change commit or roll back together.
+Until ``audit.service.append`` is in main, events are kept on the session (``session.info``) so
+that callers and tests can see exactly what will be written; switching is the one line in
+:func:`record`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker.auth import Principal
+from broker.auth.principal import Principal
 from broker.logging import current_request_id
-
-log = logging.getLogger(__name__)
 
 PENDING_KEY = "audit_events"
 
 
 def record(session: Session, event: AuditEvent) -> None:
-    """Append ``event`` to the audit log within ``session``'s transaction."""
-    # Until the append-only log lands this keeps the events on the session (tests read them
-    # there); the switch is this one line: ``audit.service.append(session, event)``.
+    """Write ``event`` to the audit log in the session's transaction (commits or rolls back with it)."""
     session.info.setdefault(PENDING_KEY, []).append(event)
-    log.info("audit event", extra={"event_type": event.event_type, "outcome": event.outcome})
 
 
 def staff_event(

@@ -18,6 +18,8 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for the embedded default (development only).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+consent_app = typer.Typer(help="Family permissions (consents) and consent requests.", no_args_is_help=True)
+app.add_typer(consent_app, name="consent")
 
 
 def _settings() -> Settings:
@@ -139,6 +141,28 @@ def dev_token(
     finally:
         database.dispose()
     typer.echo(token)
+
+
+@consent_app.command("transition")
+def consent_transition() -> None:
+    """Hand decisions to young people who have reached the end of compulsory school age.
+
+    For every such young person, the permissions their parents gave stop (recorded as expired on
+    that date) and a consent request goes to the young person, who is told. Safe to run daily, and
+    to run twice: what is already done is not done again. Every step is audited.
+    """
+    from broker.consent_actions import transition
+    from broker.db import Database
+
+    settings = _settings()
+    database = Database(settings)
+    with database.unit_of_work() as session:
+        done = transition(session, settings.public_url)
+        for number, item in enumerate(done, start=1):
+            typer.echo(f"  [{number}/{len(done)}] permission {item.consent_id}: expired; "
+                       f"{len(item.requests)} request(s) raised to the young person")
+    database.dispose()
+    typer.echo(f"transition: {len(done)} parental permission(s) handed to young people")
 
 
 def main() -> None:

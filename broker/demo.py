@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broker import consent_actions
 from broker.assessments.demo import seed_assessments
 from broker.assessments.service import council_today
+from broker.auth import Principal, Role
 from broker.models import User
+from consent.models import Consent, utcnow
+from consent.schemas import AnswerCreate, ConsentCreate, ConsentRequestCreate, ConsentWithdraw, ScopeRow
+from consent.vocabulary import Basis
 from consent.models import Organisation, Person, PersonIdentifier, Relationship
 from consent.standing import subjects_decided_by
 
@@ -170,7 +175,95 @@ def seed(session: Session) -> dict[str, int]:
             ))
             added["users"] += 1
     session.flush()
+    added.update(seed_permissions(session))
     added["assessments"] = seed_assessments(session, council_today(), demo_id)
+    return added
+
+
+def _principal(session: Session, username: str) -> Principal:
+    user = session.get(User, demo_id("user:" + username))
+    assert user is not None
+    return Principal(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+        organisation_id=user.organisation_id, person_id=user.person_id,
+    )
+
+
+def _scope(categories: list[str], purpose: str, holders: list[str], recipient: str) -> list[ScopeRow]:
+    return [
+        ScopeRow(data_category=c, purpose=purpose, recipient_organisation_id=demo_id("org:" + recipient),
+                 holder_organisation_id=demo_id("org:" + h))
+        for c in categories for h in holders
+    ]
+
+
+def _ask(session: Session, child: str, purpose: str, categories: list[str], holders: list[str], why: str,
+         if_declined: str, public_url: str, now: datetime) -> uuid.UUID:
+    request = consent_actions.create_request(session, _principal(session, "sen.caseworker"), ConsentRequestCreate(
+        subject_id=demo_id("person:" + child), purpose=purpose, categories=categories,
+        holder_organisation_ids=[demo_id("org:" + h) for h in holders],
+        recipient_organisation_ids=[demo_id("org:NCC-SEN")], why=why, valid_for_days=365,
+        if_declined=if_declined, expires_at=now + timedelta(days=28),
+    ), public_url, now)
+    return request.id
+
+
+def seed_permissions(session: Session, public_url: str = "http://127.0.0.1:8000") -> dict[str, int]:
+    """Demo permissions and requests, made through the same audited services as real ones.
+
+    Adds them only to a demo child who has none yet, so seeding again changes nothing.
+    """
+    now = utcnow()
+    added = {"permissions": 0, "consent requests": 0}
+    already = {c.subject_id for c in session.scalars(select(Consent))}
+
+    def first_time(child: str) -> bool:
+        return demo_id("person:" + child) not in already
+
+    if first_time("amelia"):
+        # Both parents asked; the mother agrees, the father declines: a conflict for the caseworker.
+        consent_actions.grant(session, _principal(session, "sarah.clarke"), ConsentCreate(
+            subject_id=demo_id("person:amelia"), basis=Basis.confidentiality,
+            scope=_scope(["EP_ADVICE", "HEALTH_ADVICE"], "EHC_NEEDS_ASSESSMENT", ["NCC-EPS", "NHS-NCH"], "NCC-SEN"),
+            valid_until=now + timedelta(days=365),
+            childs_views="Amelia says she wants the people helping her to know that loud rooms upset her.",
+        ), now)
+        request_id = _ask(session, "amelia", "EHC_NEEDS_ASSESSMENT", ["SC_ASSESSMENT"], ["NCC-CSC"],
+                          "The short breaks assessment from last year describes Amelia's needs at home.",
+                          "The assessment goes ahead; we will ask social care for new advice instead.", public_url, now)
+        consent_actions.answer(session, _principal(session, "sarah.clarke"), request_id, AnswerCreate(answer="approve_all"), now)
+        consent_actions.answer(session, _principal(session, "david.clarke"), request_id,
+                               AnswerCreate(answer="decline", note="I would like to talk about this first."), now)
+        added["permissions"] += 2
+        added["consent requests"] += 1
+    if first_time("oliver"):
+        consent_actions.grant(session, _principal(session, "priya.bennett"), ConsentCreate(
+            subject_id=demo_id("person:oliver"), basis=Basis.reg6_4_reuse,
+            scope=_scope(["EDU_ADVICE", "EDU_SEN_SUPPORT"], "EHC_NEEDS_ASSESSMENT", ["SCH-RIVERSIDE"], "NCC-SEN"),
+            valid_until=now + timedelta(days=180),
+        ), now)
+        _ask(session, "oliver", "EHC_NEEDS_ASSESSMENT", ["EP_ADVICE"], ["NCC-EPS"],
+             "The educational psychologist saw Oliver in Year 3; we would like to reuse that report.",
+             "The assessment goes ahead; the psychologist will see Oliver again.", public_url, now)
+        added["permissions"] += 1
+        added["consent requests"] += 1
+    if first_time("jordan"):
+        consent_actions.grant(session, _principal(session, "jordan.hughes"), ConsentCreate(
+            subject_id=demo_id("person:jordan"), basis=Basis.confidentiality,
+            scope=_scope(["PFA_ADVICE", "SC_ASSESSMENT"], "TRANSITION_ADULT", ["NCC-CSC"], "NCC-SEN"),
+            valid_until=now + timedelta(days=365),
+        ), now)
+        added["permissions"] += 1
+    if first_time("leo"):
+        # Given a week ago, then withdrawn: the history stays readable.
+        given = consent_actions.grant(session, _principal(session, "emma.walsh"), ConsentCreate(
+            subject_id=demo_id("person:leo"), basis=Basis.confidentiality,
+            scope=_scope(["EDU_ATTENDANCE"], "SOCIAL_CARE_ELIGIBILITY", ["SCH-HILLTOP"], "NCC-CSC"),
+            valid_until=now + timedelta(days=365),
+        ), now - timedelta(days=7))
+        consent_actions.withdraw(session, _principal(session, "emma.walsh"), given.id,
+                                 ConsentWithdraw(reason="I would rather be asked each time."), now)
+        added["permissions"] += 1
     return added
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 FRIDAY = 4
 
@@ -14,3 +15,17 @@ def end_of_compulsory_school_age(date_of_birth: date) -> date:
         year += 1
     last_day = date(year, 6, 30)
     return last_day - timedelta(days=(last_day.weekday() - FRIDAY) % 7)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_date(at: datetime) -> date:
+    """The calendar date in England at the instant ``at``: the date the law's age rules use."""
+    return at.astimezone(LONDON).date()
+
+
+def young_person_from(date_of_birth: date) -> datetime:
+    """The instant (UTC) the young person starts to decide: midnight in England on the end of compulsory school age."""
+    ends = end_of_compulsory_school_age(date_of_birth)
+    return datetime.combine(ends, time(0), tzinfo=LONDON).astimezone(UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from consent.models import Person, Relationship
 from consent.schooling import end_of_compulsory_school_age
+from consent.vocabulary import Standing
 
 
 def is_young_person(subject: Person, on: date) -> bool:
@@ -40,3 +42,52 @@ def subjects_decided_by(session: Session, person_id: uuid.UUID, on: date) -> lis
         elif relationship.parental_responsibility and not relationship.court_restriction:
             found.append(subject.id)
     return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Someone who may decide for a subject: a person, or a council holding parental responsibility."""
+
+    person_id: uuid.UUID | None
+    organisation_id: uuid.UUID | None
+    standing: Standing
+
+
+def deciders_for(session: Session, subject: Person, on: date) -> list[Decider]:
+    """Everyone who may decide for ``subject`` on ``on``, each of whom may act alone.
+
+    Below the end of compulsory school age: every holder of parental responsibility without a
+    court restriction (people, and a council under a care order). From then: the young person,
+    or instead their recorded representatives (deputy, attorney) where they lack capacity.
+    """
+    relationships = session.scalars(
+        select(Relationship).where(Relationship.subject_id == subject.id).order_by(Relationship.created_at, Relationship.id)
+    ).all()
+    if is_young_person(subject, on):
+        representatives = [
+            Decider(r.related_person_id, None, Standing.representative)
+            for r in relationships if r.representative_kind is not None and r.related_person_id is not None
+        ]
+        return representatives or [Decider(subject.id, None, Standing.young_person)]
+    found = []
+    for r in relationships:
+        if not r.parental_responsibility or r.court_restriction:
+            continue
+        if r.related_person_id is not None:
+            found.append(Decider(r.related_person_id, None, Standing.pr_holder))
+        else:
+            found.append(Decider(None, r.organisation_id, Standing.council_with_pr))
+    return list(dict.fromkeys(found))
+
+
+def standing_of(
+    session: Session, subject: Person, on: date, *,
+    person_id: uuid.UUID | None = None, organisation_id: uuid.UUID | None = None,
+) -> Standing | None:
+    """The standing of a person or organisation to decide for ``subject`` on ``on``, or None."""
+    for decider in deciders_for(session, subject, on):
+        if person_id is not None and decider.person_id == person_id:
+            return decider.standing
+        if organisation_id is not None and decider.organisation_id == organisation_id:
+            return decider.standing
+    return None

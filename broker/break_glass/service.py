@@ -23,10 +23,9 @@ from broker.errors import Conflict, InvalidInput, NotFound
 from broker.purposes import Purpose
 from broker.settings import Settings
 from consent.models import utcnow
+from consent.vocabulary import DATA_CATEGORIES
 
-EXCLUDED_CATEGORIES: tuple[str, ...] = (
-    "SAFEGUARDING", "COURT", "ADOPTION", "THIRD_PARTY", "YJ_CRIMINAL", "CHILD_CONFIDENCE", "GENDER_RECOGNITION",
-)
+EXCLUDED_CATEGORIES: tuple[str, ...] = tuple(code for code, c in DATA_CATEGORIES.items() if c.tier >= 3)
 
 
 def open_access(
