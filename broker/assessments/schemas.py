@@ -242,6 +242,8 @@ class AssessmentSummary(BaseModel):
     overdue_clocks: int
     advice_outstanding: int
     overdue_advice: list[AdviceRequestRead]
+    consent_requests_awaiting: int = Field(description="Consent requests for this case's purpose still awaiting the family.")
+    conflicting_answers: int = Field(description="Consent requests where two people who may decide answered differently.")
 
 
 class ExceptionCodeRead(BaseModel):

@@ -26,9 +26,11 @@ from broker.assessments.schemas import (
     Decision, ReuseAgreementRead, Step, StepCreate,
 )
 from broker.auth import Principal, Role
+from broker.consent_actions import actor_of
 from broker.break_glass import repository as break_glass_repository
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broker.purposes import Purpose, purpose_permitted
+from consent import service as consent_service
 from consent.models import Organisation, utcnow
 
 COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
@@ -469,6 +471,18 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
     )
 
 
+def _consent_requests(session: Session, principal: Principal, assessment: Assessment) -> tuple[int, int]:
+    """How many of the family's answers to this case's consent requests are awaited, and how many
+    requests got different answers from two people who may each decide (for a person to resolve)."""
+    if assessment.status != "open":
+        return 0, 0
+    requests = [
+        r for r in consent_service.list_requests(session, actor_of(principal), assessment.subject_id)
+        if r.purpose == assessment.purpose
+    ]
+    return sum(1 for r in requests if r.status == "open"), sum(1 for r in requests if r.conflict)
+
+
 _LIVE = frozenset({ClockStatus.running, ClockStatus.overdue, ClockStatus.paused})
 
 
@@ -488,6 +502,7 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
         advice = [data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])]
         awaited = [a for a in advice if a.clock.status in _LIVE]
         live_due = [c.due_on for c in clocks if c.status in _LIVE] + [a.due_on for a in awaited]
+        awaiting, conflicts = _consent_requests(session, principal, assessment)
         summaries.append(AssessmentSummary(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), received_on=assessment.received_on,
@@ -496,6 +511,7 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
             advice_outstanding=len(awaited),
             overdue_advice=[a for a in advice if a.status is AdviceStatus.overdue],
+            consent_requests_awaiting=awaiting, conflicting_answers=conflicts,
         ))
     summaries.sort(key=lambda s: (s.status != "open", s.next_due_on or date.max, s.reference))
     return summaries

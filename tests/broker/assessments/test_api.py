@@ -142,6 +142,9 @@ def test_the_overview_lists_the_organisations_cases_most_urgent_first(client: Te
     assert [a["advice_type"] for a in amelia["overdue_advice"]] == ["psychological"]
     assert amelia["advice_outstanding"] == 3 and amelia["overdue_clocks"] == 0
     assert amelia["next_due_on"] == amelia["overdue_advice"][0]["due_on"]
+    # In the demo, Amelia's parents answered one request differently; Oliver's mother has one to answer.
+    assert (amelia["conflicting_answers"], amelia["consent_requests_awaiting"]) == (1, 0)
+    assert (cases[1]["conflicting_answers"], cases[1]["consent_requests_awaiting"]) == (0, 1)
     assert client.get("/api/v1/assessments", headers=auth_headers("sc.caseworker")).json() == []
     assert client.get("/api/v1/assessments?status=sideways", headers=sen).status_code == 422
 
