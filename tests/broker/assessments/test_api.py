@@ -404,3 +404,15 @@ def test_a_safeguarding_lead_sees_a_childs_case_only_during_break_glass(client: 
     assert client.get(f"/api/v1/assessments/{OLIVER_CASE}", headers=lead).status_code == 404
     change = request_advice(client, lead, AMELIA_CASE, advice_type="family_views")
     assert change.status_code == 403 and "read" in change.json()["detail"]
+
+
+def test_the_openapi_schema_documents_the_endpoints_with_examples(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    for path in ("/api/v1/assessments", "/api/v1/assessments/{assessment_id}",
+                 "/api/v1/assessments/{assessment_id}/advice-requests",
+                 "/api/v1/assessments/{assessment_id}/clock-exceptions", "/api/v1/break-glass",
+                 "/api/v1/break-glass/reviews", "/api/v1/break-glass/reviews/{access_id}"):
+        assert path in schema["paths"]
+    for name in ("AssessmentCreate", "AdviceRequestCreate", "AdviceRequestUpdate", "ClockExceptionCreate",
+                 "StepCreate", "BreakGlassCreate", "BreakGlassReviewCreate"):
+        assert schema["components"]["schemas"][name]["examples"], name
