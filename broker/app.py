@@ -9,7 +9,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
+from audit.errors import AuditError
+from broker import auditing
 from broker.api import assessments, break_glass, consents, health, me
+from broker.api import audit as audit_api
 from broker.auth.dependencies import build_token_verifier
 from broker.db import Database
 from broker.errors import install_error_handlers
@@ -26,9 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings)
 
+    checkpointer = auditing.Checkpointer(database, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer.start()
         yield
+        checkpointer.stop()
         database.dispose()
 
     app = FastAPI(
@@ -46,12 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.token_verifier = build_token_verifier(settings)
 
-    install_error_handlers(app, domain_roots=(ConsentError,))
+    install_error_handlers(app, domain_roots=(ConsentError, AuditError))
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
     app.include_router(consents.router)
     app.include_router(consents.well_known)
+    app.include_router(audit_api.router)
+    app.include_router(audit_api.subjects_router)
     app.include_router(assessments.router)
     app.include_router(break_glass.router)
     return app

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker.audit_trail import record
+from broker.auditing import record
 from broker.auth import Principal
 from broker.logging import current_request_id
 from broker.notifications import Notifier
@@ -106,8 +106,8 @@ def _raised(session: Session, who: Principal | None, public_url: str,
         record(session, _event(who, "consent_request.created", "success", subject_id=request.subject_id,
                                purpose=request.purpose, details={
                                    "request_id": str(request.id), "categories": request.categories,
-                                   "holders": request.holder_organisation_ids,
-                                   "recipients": request.recipient_organisation_ids,
+                                   "holders": [str(h) for h in request.holder_organisation_ids],
+                                   "recipients": [str(r) for r in request.recipient_organisation_ids],
                                    "deciders": len(deciders), "notifications": told,
                                    "replaces_consent_id": str(request.replaces_consent_id) if request.replaces_consent_id else None,
                                }))

@@ -17,6 +17,9 @@ from broker import consent_actions
 from broker.assessments.demo import seed_assessments
 from broker.assessments.service import council_today
 from broker.auth import Principal, Role
+from audit import service as audit_service
+from audit.events import AuditEvent
+
 from broker.models import User
 from consent.models import Consent, utcnow
 from consent.schemas import AnswerCreate, ConsentCreate, ConsentRequestCreate, ConsentWithdraw, ScopeRow
@@ -128,6 +131,14 @@ USERS = [
 ]
 
 
+def _audit_setup(session: Session, event_type: str, *, subject_id: uuid.UUID | None = None, details: dict) -> None:  # type: ignore[type-arg]
+    """Setting up the demo is an administrative change like any other, so it is audited."""
+    audit_service.append(session, AuditEvent(
+        event_type=event_type, outcome="success", actor_username="demo-seed", actor_role="system",
+        subject_id=str(subject_id) if subject_id else None, reason="demo data loaded", details=details,
+    ))
+
+
 def seed(session: Session) -> dict[str, int]:
     """Add whatever of the demo data is missing; return how many rows of each kind were added."""
     added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0, "assessments": 0}
@@ -140,6 +151,8 @@ def seed(session: Session) -> dict[str, int]:
             ))
             session.flush()
             added["organisations"] += 1
+            _audit_setup(session, "admin.organisation_added", details={"organisation_id": str(demo_id("org:" + org.code)),
+                                                                      "code": org.code, "kind": org.kind})
     for person in PEOPLE:
         person_id = demo_id("person:" + person.key)
         if session.get(Person, person_id) is None:
@@ -152,6 +165,8 @@ def seed(session: Session) -> dict[str, int]:
                     id=demo_id(f"identifier:{scheme}:{value}"), person_id=person_id, scheme=scheme, value=value
                 ))
             added["people"] += 1
+            _audit_setup(session, "admin.person_added", subject_id=person_id if person.is_subject else None,
+                         details={"person_id": str(person_id)})
     session.flush()
     for rel in RELATIONSHIPS:
         rel_id = demo_id(f"relationship:{rel.subject}:{rel.person or rel.organisation}")
@@ -165,6 +180,10 @@ def seed(session: Session) -> dict[str, int]:
                 has_care=rel.has_care,
             ))
             added["relationships"] += 1
+            _audit_setup(session, "admin.relationship_added", subject_id=demo_id("person:" + rel.subject), details={
+                "relationship_id": str(rel_id), "relationship_type": rel.relationship_type,
+                "parental_responsibility": rel.parental_responsibility, "pr_basis": rel.pr_basis,
+            })
     for user in USERS:
         if session.get(User, demo_id("user:" + user.username)) is None:
             session.add(User(
@@ -174,6 +193,9 @@ def seed(session: Session) -> dict[str, int]:
                 person_id=demo_id("person:" + user.person) if user.person else None,
             ))
             added["users"] += 1
+            _audit_setup(session, "admin.user_added", details={
+                "user_id": str(demo_id("user:" + user.username)), "username": user.username, "role": user.role,
+            })
     session.flush()
     added.update(seed_permissions(session))
     added["assessments"] = seed_assessments(session, council_today(), demo_id)

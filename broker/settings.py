@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # The first line of every audit checkpoint, naming this log (C2SP tlog-checkpoint "origin");
+    # empty means "<host of public_url>/audit".  Change it only with a new log.
+    audit_origin: str = ""
+    # Sign a checkpoint at most this often, when entries were appended since the last (0: only on demand).
+    audit_checkpoint_interval_seconds: float = Field(default=5.0, ge=0, le=3600)
     api_audience: str = "send-broker"
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
@@ -73,6 +78,13 @@ class Settings(BaseSettings):
         return self.environment is Environment.production
 
     @property
+    def audit_log_origin(self) -> str:
+        if self.audit_origin:
+            return self.audit_origin
+        host = self.public_url.split("://", 1)[-1].split("/", 1)[0]
+        return f"{host}/audit"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -92,6 +104,8 @@ class Settings(BaseSettings):
             problems.append("BROKER_DATABASE_URL must point at PostgreSQL in production")
         if not self.public_url.startswith("https://"):
             problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
+        if any(c.isspace() or c == "+" for c in self.audit_log_origin):
+            problems.append("BROKER_AUDIT_ORIGIN must have no spaces or '+'")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker import audit_trail
+from broker import auditing
 from broker.assessments import repository
 from broker.assessments.clocks import (
     CLOCK_RULES, EXCEPTION_CODES, ClockKind, ClockState, ClockStatus, ExceptionEffect, RecordedException,
@@ -68,7 +68,7 @@ def council_today() -> date:
 
 
 def _event(principal: Principal, event_type: str, assessment: Assessment, **details: object) -> AuditEvent:
-    return audit_trail.staff_event(
+    return auditing.staff_event(
         principal, event_type, subject_id=assessment.subject_id, purpose=assessment.purpose,
         case_reference=assessment.reference,
         details={"assessment_id": str(assessment.id), **{k: v for k, v in details.items() if v is not None}},
@@ -76,7 +76,7 @@ def _event(principal: Principal, event_type: str, assessment: Assessment, **deta
 
 
 def _audit(session: Session, principal: Principal, event_type: str, assessment: Assessment, **details: object) -> None:
-    audit_trail.record(session, _event(principal, event_type, assessment, **details))
+    auditing.record(session, _event(principal, event_type, assessment, **details))
 
 
 def _not_future(value: date, today: date, what: str) -> None:

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from broker import audit_trail
+from audit import repository as audit_repository
+from broker import auditing
 from broker.assessments import repository as assessments_repository
 from broker.assessments.service import COUNCIL_TIMEZONE
 from broker.auth import Principal
@@ -24,6 +25,8 @@ from broker.purposes import Purpose
 from broker.settings import Settings
 from consent.models import utcnow
 from consent.vocabulary import DATA_CATEGORIES
+
+BREAK_GLASS_EVENTS = frozenset({"break_glass.opened", "break_glass.case_read", "break_glass.reviewed"})
 
 EXCLUDED_CATEGORIES: tuple[str, ...] = tuple(code for code, c in DATA_CATEGORIES.items() if c.tier >= 3)
 
@@ -49,7 +52,7 @@ def open_access(
     )
     session.add(access)
     session.flush()
-    audit_trail.record(session, audit_trail.staff_event(
+    auditing.record(session, auditing.staff_event(
         principal, "break_glass.opened", subject_id=access.subject_id, purpose=Purpose.SAFEGUARDING.value,
         reason=f"{access.reason_code}: {access.reason_text}",
         details={"break_glass_id": str(access.id), "expires_at": access.expires_at.isoformat(),
@@ -88,14 +91,29 @@ def review_access(
     access.withheld_from_family_reason = data.withheld_from_family_reason
     access.released_to_family_at = now if data.family_may_be_told else None
     session.flush()
-    audit_trail.record(session, audit_trail.staff_event(
+    auditing.record(session, auditing.staff_event(
         principal, "break_glass.reviewed", subject_id=access.subject_id, purpose=Purpose.SAFEGUARDING.value,
         details={"break_glass_id": str(access.id), "outcome": access.review_outcome,
                  "released_to_family": data.family_may_be_told},
     ))
     if data.family_may_be_told:
-        audit_trail.release_break_glass_to_family(session, principal, access.subject_id, access.id)
+        _release_to_family(session, principal, access)
     return access
+
+
+def _release_to_family(session: Session, principal: Principal, access: BreakGlassAccess) -> None:
+    """Release every audit entry of this access (opening, reads, review) to the family's access
+    history: the family sees a safeguarding entry only once an ``audit.released`` entry names it."""
+    entries = audit_repository.find_entries(
+        session, subject_id=str(access.subject_id), event_types=sorted(BREAK_GLASS_EVENTS),
+    )
+    for entry in entries:
+        if entry.details_data.get("break_glass_id") == str(access.id):
+            auditing.record(session, auditing.staff_event(
+                principal, "audit.released", subject_id=access.subject_id,
+                details={"released_seq": entry.seq, "subject_id": str(access.subject_id),
+                         "break_glass_id": str(access.id)},
+            ))
 
 
 def describe(access: BreakGlassAccess, now: datetime, today: date) -> BreakGlassRead:

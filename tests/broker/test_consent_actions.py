@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from broker import consent_actions
-from broker.audit_trail import PENDING_KEY
+from tests.broker.audit_entries import entries_since, next_seq
 from broker.auth import Principal, Role
 from broker.cli import app as cli
 from broker.db import Database
@@ -48,13 +48,13 @@ def _grant(session: Session, who: Principal = SARAH, category: str = "EDU_ADVICE
 
 
 def test_every_change_and_decision_is_audited_in_the_same_session(session: Session, demo) -> None:
-    session.info.pop(PENDING_KEY, None)
+    start = next_seq(session)
     granted = _grant(session)
     consent_actions.withdraw(session, DAVID, granted.id, ConsentWithdraw(reason="not now"))
     consent_actions.decide(session, SAM, DecisionCreate(
         subject_id=AMELIA, recipient_organisation_id=SEN, purpose="EHC_NEEDS_ASSESSMENT",
         categories=["EDU_ADVICE"], holder_organisation_id=EPS), utcnow())
-    events = session.info[PENDING_KEY]
+    events = entries_since(session, start)
     assert [(e.event_type, e.outcome, e.actor_username) for e in events] == [
         ("consent.granted", "success", "sarah.clarke"),
         ("consent.withdrawn", "success", "david.clarke"),
@@ -66,12 +66,12 @@ def test_every_change_and_decision_is_audited_in_the_same_session(session: Sessi
 
 
 def test_a_refused_change_records_nothing(session: Session, demo) -> None:
-    session.info.pop(PENDING_KEY, None)
+    start = next_seq(session)
     granted = _grant(session)
     consent_actions.withdraw(session, SARAH, granted.id, ConsentWithdraw())
     with pytest.raises(Conflict):
         consent_actions.withdraw(session, SARAH, granted.id, ConsentWithdraw())
-    assert [e.event_type for e in session.info[PENDING_KEY]] == ["consent.granted", "consent.withdrawn"]
+    assert [e.event_type for e in entries_since(session, start)] == ["consent.granted", "consent.withdrawn"]
 
 
 def test_withdrawal_racing_decisions_denies_every_decision_made_after_it_commits(database: Database, demo) -> None:

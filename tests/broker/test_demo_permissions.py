@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from broker.audit_trail import PENDING_KEY
+from tests.broker.audit_entries import entries_since, next_seq
 from broker.db import Database
 from broker.demo import demo_id, seed
 from broker.models import OutboxMessage
@@ -14,12 +14,13 @@ from consent.models import Consent, ConsentRequest, ConsentStatusEvent
 def test_demo_permissions_are_realistic_audited_and_seeded_once(database: Database) -> None:
     with database.unit_of_work() as s:
         seed(s)
-        events = [e.event_type for e in s.info[PENDING_KEY]]
+        events = [e.event_type for e in entries_since(s, 0)]
     assert events.count("consent.granted") == 5 and "consent.withdrawn" in events
     assert events.count("consent_request.created") == 2 and events.count("consent_request.answered") == 2
     with database.unit_of_work() as s:
+        start = next_seq(s)
         added = seed(s)
-        assert PENDING_KEY not in s.info or not s.info[PENDING_KEY]
+        assert entries_since(s, start) == []
     assert added["permissions"] == 0 and added["consent requests"] == 0
     with database.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Consent)) == 5

@@ -163,3 +163,31 @@ def test_a_review_not_done_by_its_due_date_shows_overdue(client: TestClient, lea
     with database.unit_of_work() as s:
         s.get(BreakGlassAccess, uuid.UUID(access["id"])).review_due_on = council_today() - timedelta(days=1)
     assert client.get("/api/v1/break-glass/reviews", headers=ig).json()[0]["review_overdue"] is True
+
+
+# The family's access history
+
+def emergency_lines(client: TestClient, headers: dict[str, str]) -> list[dict]:
+    response = client.get(f"/api/v1/subjects/{demo_id('person:leo')}/access-log", headers=headers)
+    assert response.status_code == 200, response.text
+    return [line for line in response.json()["items"] if "emergency" in line["what"]]
+
+
+def test_the_family_sees_a_break_glass_access_only_once_ig_releases_it(client: TestClient, lead, ig, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    emma = auth_headers("emma.walsh")
+    access = open_access(client, lead)
+    assert emergency_lines(client, emma) == []
+    assert review(client, ig, access["id"], outcome="appropriate", family_may_be_told=True).status_code == 200
+    lines = emergency_lines(client, emma)
+    assert [line["what"] for line in lines] == [
+        "looked at information in an emergency to keep your child safe",
+        "reviewed an emergency look at your child's information",
+    ]
+    assert "safeguarding lead" in lines[0]["who"] and "Mark Evans" not in lines[0]["who"]
+
+
+def test_a_break_glass_access_withheld_by_ig_never_reaches_the_family(client: TestClient, lead, ig, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    access = open_access(client, lead)
+    review(client, ig, access["id"], outcome="referred", notes="Referred to the Caldicott guardian.",
+           family_may_be_told=False, withheld_from_family_reason="Telling the family now could put Leo at risk.")
+    assert emergency_lines(client, auth_headers("emma.walsh")) == []

@@ -1,0 +1,294 @@
+"""Queries on the audit tables: select(), insert(), flush(); never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session
+
+from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
+
+
+def take_next_seq(session: Session, count: int = 1) -> int:
+    """Claim the next ``count`` entry numbers (returning the first), locking the counter row until this transaction ends.
+
+    The counter update is the row lock: on PostgreSQL concurrent appenders queue on it, so numbers
+    are handed out in commit order and a rolled-back append hands its number back; on SQLite the
+    update takes the database write lock, with the same effect.
+    """
+    claimed = session.connection().execute(_CLAIM, {"count": count}).scalar_one()
+    return claimed - count
+
+
+# Core statements on the tables, built once: appending is the hot path, and the ORM's
+# bookkeeping for bulk statements costs more than the statements themselves.
+_SEQUENCE = AuditSequence.__table__
+_CLAIM = (
+    update(_SEQUENCE)
+    .where(_SEQUENCE.c.id == 1)
+    .values(next_seq=_SEQUENCE.c.next_seq + bindparam("count"))
+    .returning(_SEQUENCE.c.next_seq)
+)
+_INSERT_ENTRY = insert(AuditEntry.__table__)
+
+
+_ENTRY_VALUE_COLUMNS = (
+    "recorded_at", "event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
+    "actor_organisation_id", "subject_id", "purpose", "case_reference", "reason", "request_id", "details",
+)
+
+# PostgreSQL only: claim the number, hash the leaf and insert the entry in one statement, so the
+# counter row is locked for one round trip and the commit, not two round trips and the client's
+# work.  The server computes SHA-256(0x00 || head || seq || tail) over the encoding the client
+# prepared; verification recomputes every leaf independently.
+_CLAIM_AND_INSERT = text(
+    "WITH claimed AS (UPDATE audit_sequence SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1 AS seq) "
+    f"INSERT INTO audit_entries (seq, {', '.join(_ENTRY_VALUE_COLUMNS)}, leaf_hash) "
+    f"SELECT claimed.seq, {', '.join(':' + c for c in _ENTRY_VALUE_COLUMNS)}, "
+    "sha256('\\x00'::bytea || convert_to(CAST(:head AS text) || claimed.seq::text || CAST(:tail AS text), 'UTF8')) "
+    "FROM claimed RETURNING seq"
+).bindparams(bindparam("recorded_at", type_=AuditEntry.__table__.c.recorded_at.type))
+
+
+def claim_and_insert_entry(session: Session, values: dict[str, Any], head: str, tail: str) -> int | None:
+    """On PostgreSQL, number and insert one entry in one statement and return its number; None elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    return connection.execute(_CLAIM_AND_INSERT, {**values, "head": head, "tail": tail}).scalar_one()
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    session.connection().execute(_INSERT_ENTRY, list(rows))
+
+
+def next_seq(session: Session) -> int:
+    return session.execute(select(AuditSequence.next_seq).where(AuditSequence.id == 1)).scalar_one()
+
+
+def get_entry(session: Session, seq: int) -> AuditEntry | None:
+    return session.get(AuditEntry, seq)
+
+
+def find_entries(
+    session: Session,
+    *,
+    subject_id: str | None = None,
+    actor_user_id: str | None = None,
+    actor_organisation_id: str | None = None,
+    event_types: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_seq: int | None = None,
+    seqs_below: int | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """Entries matching every filter given, in sequence order."""
+    query = select(AuditEntry).order_by(AuditEntry.seq)
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    if actor_user_id is not None:
+        query = query.where(AuditEntry.actor_user_id == actor_user_id)
+    if actor_organisation_id is not None:
+        query = query.where(AuditEntry.actor_organisation_id == actor_organisation_id)
+    if event_types:
+        query = query.where(AuditEntry.event_type.in_(list(event_types)))
+    if since is not None:
+        query = query.where(AuditEntry.recorded_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.recorded_at < until)
+    if after_seq is not None:
+        query = query.where(AuditEntry.seq > after_seq)
+    if seqs_below is not None:
+        query = query.where(AuditEntry.seq < seqs_below)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def stream_entries(session: Session, start: int = 0, end: int | None = None, *, chunk: int = 10_000) -> Iterator[AuditEntry]:
+    """Every entry from ``start`` (to ``end``, exclusive) in sequence order, fetched ``chunk`` at a time."""
+    position = start
+    while end is None or position < end:
+        query = select(AuditEntry).where(AuditEntry.seq >= position).order_by(AuditEntry.seq).limit(chunk)
+        if end is not None:
+            query = query.where(AuditEntry.seq < end)
+        rows = list(session.execute(query).scalars())
+        if not rows:
+            return
+        yield from rows
+        session.expunge_all()
+        position = rows[-1].seq + 1
+
+
+def stream_leaf_hashes(session: Session, start: int, end: int | None = None, *, chunk: int = 50_000) -> Iterator[tuple[int, bytes]]:
+    """``(seq, leaf_hash)`` from ``start`` in sequence order."""
+    position = start
+    while end is None or position < end:
+        query = (
+            select(AuditEntry.seq, AuditEntry.leaf_hash)
+            .where(AuditEntry.seq >= position).order_by(AuditEntry.seq).limit(chunk)
+        )
+        if end is not None:
+            query = query.where(AuditEntry.seq < end)
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for seq, leaf in rows:
+            yield seq, bytes(leaf)
+        position = rows[-1][0] + 1
+
+
+def lock_tree_state(session: Session) -> AuditTreeState:
+    return session.execute(
+        select(AuditTreeState).where(AuditTreeState.id == 1).with_for_update()
+    ).scalar_one()
+
+
+def tree_size(session: Session) -> int:
+    return session.connection().execute(_TREE_SIZE).scalar_one()
+
+
+_TREE_SIZE = select(AuditTreeState.size).where(AuditTreeState.id == 1)
+
+
+def tree_state(session: Session) -> AuditTreeState:
+    return session.execute(select(AuditTreeState).where(AuditTreeState.id == 1)).scalar_one()
+
+
+def save_tree_state(session: Session, size: int, peaks: bytes) -> None:
+    session.execute(update(AuditTreeState).where(AuditTreeState.id == 1).values(size=size, peaks=peaks))
+
+
+def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+    if nodes:
+        session.execute(insert(AuditTreeNode), [{"level": l, "index": i, "hash": h} for l, i, h in nodes])
+
+
+def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of the complete subtrees ``(level, index)``; level 0 are the entries' leaves.
+
+    Two statements whatever the keys, each with one expanding list, so the compiled statements are
+    reused from the cache: a proof is a few dozen keys and compiling would cost more than fetching.
+    """
+    leaves: list[int] = []
+    nodes: list[tuple[int, int]] = []
+    for level, index in keys:
+        (nodes.append((level, index)) if level else leaves.append(index))
+    connection = session.connection()
+    found: dict[tuple[int, int], bytes] = {}
+    if leaves:
+        rows = connection.execute(_LEAVES, {"seqs": leaves})
+        found.update({(0, seq): bytes(h) for seq, h in rows})
+    if nodes:
+        rows = connection.execute(_NODES, {"keys": nodes})
+        found.update({(level, index): bytes(h) for level, index, h in rows})
+    return found
+
+
+_LEAVES = select(AuditEntry.seq, AuditEntry.leaf_hash).where(AuditEntry.seq.in_(bindparam("seqs", expanding=True)))
+_NODES = select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash).where(
+    tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(bindparam("keys", expanding=True))
+)
+
+
+def stream_nodes(session: Session, *, chunk: int = 50_000) -> Iterator[tuple[int, int, bytes]]:
+    """Every stored interior node, ordered by level then index."""
+    last: tuple[int, int] = (0, -1)
+    while True:
+        query = (
+            select(AuditTreeNode.level, AuditTreeNode.index, AuditTreeNode.hash)
+            .where(or_(AuditTreeNode.level > last[0], and_(AuditTreeNode.level == last[0], AuditTreeNode.index > last[1])))
+            .order_by(AuditTreeNode.level, AuditTreeNode.index).limit(chunk)
+        )
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for level, index, h in rows:
+            yield level, index, bytes(h)
+        last = (rows[-1][0], rows[-1][1])
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.execute(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def get_checkpoint(session: Session, tree_size: int) -> AuditCheckpoint | None:
+    return session.get(AuditCheckpoint, tree_size)
+
+
+def all_checkpoints(session: Session) -> list[AuditCheckpoint]:
+    return list(session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)).scalars())
+
+
+def insert_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
+    session.add(checkpoint)
+    session.flush()
+
+
+ENTRY_COLUMNS = (
+    AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.event_type, AuditEntry.outcome, AuditEntry.actor_user_id,
+    AuditEntry.actor_username, AuditEntry.actor_role, AuditEntry.actor_organisation_id, AuditEntry.subject_id,
+    AuditEntry.purpose, AuditEntry.case_reference, AuditEntry.reason, AuditEntry.request_id,
+    AuditEntry.details, AuditEntry.leaf_hash,
+)
+
+
+def _timestamp_text(dialect: str) -> Any:
+    """``recorded_at`` as the database renders it, as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (see audit.encoding).
+
+    Reading the stored text instead of a datetime saves parsing and formatting a million times over
+    when a large log is verified, and any stored form other than the one the log writes fails to match.
+    """
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", AuditEntry.recorded_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    # SQLite holds the text SQLAlchemy wrote: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
+    return func.replace(cast(AuditEntry.recorded_at, String), " ", "T") + "Z"
+
+
+def stream_entry_rows(session: Session, *, chunk: int = 20_000) -> Iterator[Any]:
+    """Every entry as a plain row, in sequence order, without ORM objects.
+
+    The columns are those of ENTRY_COLUMNS, except ``recorded_at``, which is the canonical text.
+    """
+    connection = session.connection()
+    columns = list(ENTRY_COLUMNS)
+    columns[1] = _timestamp_text(connection.dialect.name)
+    position = -1
+    while True:
+        rows = connection.execute(
+            select(*columns).where(AuditEntry.seq > position).order_by(AuditEntry.seq).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        position = rows[-1][0]
+
+
+def stream_nodes_at_level(session: Session, level: int, *, chunk: int = 20_000) -> Iterator[tuple[int, bytes]]:
+    """``(index, hash)`` of every stored node at ``level``, in index order."""
+    position = -1
+    while True:
+        rows = session.connection().execute(
+            select(AuditTreeNode.index, AuditTreeNode.hash)
+            .where(AuditTreeNode.level == level, AuditTreeNode.index > position)
+            .order_by(AuditTreeNode.index).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for index, h in rows:
+            yield index, bytes(h)
+        position = rows[-1][0]
+
+
+def node_levels(session: Session) -> list[int]:
+    return list(session.execute(select(AuditTreeNode.level).distinct()).scalars())
+
+
+def count_entries(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()

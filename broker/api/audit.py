@@ -1,0 +1,224 @@
+"""The audit log over HTTP: IG search and proofs, public checkpoint and key, and families' access logs."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from audit import repository as audit_repository
+from audit import service as audit_service
+from audit.events import AuditEvent
+from audit.export import entry_record
+from broker import auditing
+from broker.access_log import AccessLogEntry, access_log
+from broker.auth import Principal, Role, require_roles
+from broker.db import SessionDep
+from broker.errors import InvalidInput, NotFound
+from broker.logging import current_request_id
+from broker.settings import Settings
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+subjects_router = APIRouter(prefix="/api/v1/subjects", tags=["audit"])
+
+InformationGovernance = Annotated[Principal, Depends(require_roles(Role.ig_auditor))]
+Family = Annotated[Principal, Depends(require_roles(Role.family))]
+
+MAX_PAGE = 500
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+class EntryRead(BaseModel):
+    seq: int
+    recorded_at: str
+    event_type: str
+    outcome: str
+    actor_user_id: str | None
+    actor_username: str | None
+    actor_role: str | None
+    actor_organisation_id: str | None
+    subject_id: str | None
+    purpose: str | None
+    case_reference: str | None
+    reason: str | None
+    request_id: str | None
+    details: dict[str, Any]
+    leaf_hash: str
+
+
+class EntryPage(BaseModel):
+    items: list[EntryRead]
+    next_cursor: str | None
+
+
+class InclusionProofRead(BaseModel):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+
+
+class ConsistencyProofRead(BaseModel):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+
+
+class AccessLogPage(BaseModel):
+    items: list[AccessLogEntry]
+    next_cursor: str | None
+
+
+def _record_ig_action(session: SessionDep, caller: Principal, event_type: str, details: dict[str, Any]) -> None:
+    auditing.record(session, AuditEvent(
+        event_type=event_type, outcome="success", actor_user_id=str(caller.user_id), actor_username=caller.username,
+        actor_role=caller.role.value, actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
+        subject_id=details.get("subject_id"), request_id=current_request_id(), details=details,
+    ))
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except ValueError:
+        raise InvalidInput("The cursor is not one this service issued.") from None
+
+
+def _next_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(str(seq).encode()).decode()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@router.get("/events", response_model=EntryPage)
+def search_events(
+    session: SessionDep,
+    caller: InformationGovernance,
+    subject: str | None = Query(None, description="Only entries about this subject (person id)."),
+    actor: str | None = Query(None, description="Only entries by this user id."),
+    organisation: str | None = Query(None, description="Only entries by staff of this organisation id."),
+    event_type: list[str] = Query([], description="Only these event types (repeat the parameter for several)."),
+    since: datetime | None = Query(None, description="Recorded at or after this time (UTC unless a zone is given)."),
+    until: datetime | None = Query(None, description="Recorded before this time."),
+    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+) -> EntryPage:
+    """Search the audit log (information governance only). The search itself is recorded in the log."""
+    filters = {"subject_id": subject, "actor_user_id": actor, "actor_organisation_id": organisation,
+               "event_types": event_type, "since": _utc(since), "until": _utc(until)}
+    entries = audit_repository.find_entries(session, **filters, after_seq=_cursor(cursor), limit=limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    _record_ig_action(session, caller, "audit.searched", {
+        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v
+    } | {"results": len(entries)})
+    return EntryPage(
+        items=[EntryRead(**entry_record(e) | {"leaf_hash": _b64(e.leaf_hash)}) for e in entries],
+        next_cursor=_next_cursor(entries[-1].seq) if more else None,
+    )
+
+
+@router.get("/events/{seq}", response_model=EntryRead)
+def read_event(seq: int, session: SessionDep, caller: InformationGovernance) -> EntryRead:
+    """One audit entry by its number (information governance only; the look-up is recorded)."""
+    entry = audit_service.get_entry(session, seq)
+    _record_ig_action(session, caller, "audit.searched", {"seq": seq})
+    return EntryRead(**entry_record(entry))
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def read_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
+    """The latest signed checkpoint (a C2SP signed note, text/plain). Public: anyone may keep and compare them."""
+    settings = _settings(request)
+    interval = timedelta(seconds=settings.audit_checkpoint_interval_seconds)
+    latest = audit_service.latest_checkpoint(session)
+    if latest is None or audit_service.checkpoint_is_due(session, interval):
+        latest = auditing.sign_checkpoint(session, settings)
+    return PlainTextResponse(latest.note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/verifier-key", response_class=PlainTextResponse)
+def read_verifier_key(request: Request) -> PlainTextResponse:
+    """The key that verifies the checkpoints, as a C2SP note verifier key ``<name>+<key id>+<key>``. Public."""
+    return PlainTextResponse(auditing.verifier_key(_settings(request)) + "\n", media_type="text/plain; charset=utf-8")
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProofRead)
+def read_inclusion_proof(
+    session: SessionDep, caller: InformationGovernance,
+    index: int = Query(..., ge=0, description="The entry's number."),
+    tree_size: int = Query(..., ge=1, description="The size of the tree (e.g. a checkpoint's) to prove inclusion in."),
+) -> InclusionProofRead:
+    """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
+    proof = audit_service.inclusion_proof(session, index, tree_size)
+    return InclusionProofRead(
+        index=index, tree_size=tree_size, leaf_hash=_b64(audit_service.get_entry(session, index).leaf_hash),
+        root_hash=_b64(audit_service.root_at(session, tree_size)), proof=[_b64(p) for p in proof],
+    )
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProofRead)
+def read_consistency_proof(
+    session: SessionDep, caller: InformationGovernance,
+    first: int = Query(..., ge=1, description="The smaller tree size."),
+    second: int = Query(..., ge=1, description="The larger tree size."),
+) -> ConsistencyProofRead:
+    """The RFC 9162 consistency proof that the tree of ``first`` entries is a prefix of the tree of ``second``."""
+    proof = audit_service.consistency_proof(session, first, second)
+    return ConsistencyProofRead(
+        first=first, second=second, first_root=_b64(audit_service.root_at(session, first)),
+        second_root=_b64(audit_service.root_at(session, second)), proof=[_b64(p) for p in proof],
+    )
+
+
+@router.post("/events/{seq}/release", status_code=204)
+def release_safeguarding_entry(seq: int, session: SessionDep, caller: InformationGovernance) -> None:
+    """Let the family see a safeguarding access in their child's access log (information governance only)."""
+    entry = audit_service.get_entry(session, seq)
+    if entry.subject_id is None:
+        raise InvalidInput("This entry is not about a child, so there is nothing to release.")
+    _record_ig_action(session, caller, "audit.released", {"released_seq": seq, "subject_id": entry.subject_id})
+
+
+@subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage)
+def read_access_log(
+    subject_id: uuid.UUID, session: SessionDep, caller: Family,
+    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    limit: int = Query(50, ge=1, le=200),
+) -> AccessLogPage:
+    """Who looked at this child's information, when, why and under which permission, in plain language.
+
+    Only for someone who may decide for the child; anyone else gets 404.  Other family members'
+    own business is left out, and safeguarding access appears once information governance releases it.
+    """
+    entries = access_log(session, caller.user_id, caller.person_id, subject_id, date.today(),
+                         after_seq=_cursor(cursor), limit=limit + 1)
+    if entries is None:
+        raise NotFound("No such child.")
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return AccessLogPage(
+        items=[line for _, line in entries],
+        next_cursor=_next_cursor(entries[-1][0]) if more else None,
+    )

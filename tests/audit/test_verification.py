@@ -1,0 +1,193 @@
+"""Tampering as a rogue database administrator would (triggers dropped first); verification catches each kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from audit import merkle, notes, service, tree
+from audit.encoding import EVENT_FIELDS, entry_bytes
+from audit.models import AuditEntry
+from audit.verification import verify_log
+from tests.audit.builders import make_event
+
+ORIGIN = "council.example/audit"
+KEY = Ed25519PrivateKey.generate()
+VERIFIER = notes.parse_verifier_key(notes.verifier_key(ORIGIN, KEY.public_key()))
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def build_log(session: Session, size: int = 40, checkpoints: tuple[int, ...] = (10, 25, 40)) -> None:
+    for seq in range(size):
+        service.append(session, make_event(subject_id=f"child-{seq % 3}", details={"n": seq}), at=T0 + timedelta(minutes=seq))
+        if seq + 1 in checkpoints:
+            service.sign_checkpoint(session, KEY, ORIGIN)
+    session.commit()
+
+
+def drop_guards(session: Session) -> None:
+    """What a rogue administrator does first: remove the triggers that refuse changes."""
+    if session.bind.dialect.name == "sqlite":
+        names = session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
+        for name in names:
+            session.execute(text(f'DROP TRIGGER "{name}"'))
+    else:
+        rows = session.execute(text(
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND c.relname LIKE 'audit_%'"
+        )).all()
+        for name, table in rows:
+            session.execute(text(f'DROP TRIGGER "{name}" ON "{table}"'))
+    session.commit()
+
+
+def _leaf(session: Session, seq: int) -> bytes:
+    entry = session.get(AuditEntry, seq)
+    assert entry is not None
+    session.refresh(entry)
+    return merkle.leaf_hash(entry_bytes(seq, entry.recorded_at, {f: getattr(entry, f) for f in EVENT_FIELDS}, entry.details))
+
+
+def rebuild_tree(session: Session) -> None:
+    """A thorough forger also recomputes leaf hashes, tree nodes and the tree state."""
+    for seq in session.execute(select(AuditEntry.seq)).scalars().all():
+        session.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(leaf_hash=_leaf(session, seq)))
+    session.execute(text("DELETE FROM audit_tree_nodes"))
+    session.execute(text("UPDATE audit_tree_state SET size = 0, peaks = :empty"), {"empty": b""})
+    tree.extend(session)
+    session.commit()
+
+
+def alter(session: Session) -> None:
+    session.execute(text("UPDATE audit_entries SET outcome = 'deny' WHERE seq = 17"))
+
+
+def alter_and_rehash(session: Session) -> None:
+    alter(session)
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 17).values(leaf_hash=_leaf(session, 17)))
+
+
+def alter_and_rebuild(session: Session) -> None:
+    alter(session)
+    session.commit()
+    rebuild_tree(session)
+
+
+def delete_middle(session: Session) -> None:
+    session.execute(text("DELETE FROM audit_entries WHERE seq = 17"))
+
+
+def delete_and_renumber(session: Session) -> None:
+    session.execute(text("DELETE FROM audit_entries WHERE seq = 17"))
+    for seq in range(18, 40):
+        session.execute(text("UPDATE audit_entries SET seq = seq - 1 WHERE seq = :s"), {"s": seq})
+    session.execute(text("UPDATE audit_sequence SET next_seq = 39"))
+    session.commit()
+    rebuild_tree(session)
+
+
+def delete_last(session: Session) -> None:
+    session.execute(text("DELETE FROM audit_entries WHERE seq = 39"))
+    session.execute(text("UPDATE audit_sequence SET next_seq = 39"))
+    session.commit()
+    rebuild_tree(session)
+
+
+def reorder(session: Session) -> None:
+    session.execute(text("UPDATE audit_entries SET seq = 1000 WHERE seq = 17"))
+    session.execute(text("UPDATE audit_entries SET seq = 17 WHERE seq = 18"))
+    session.execute(text("UPDATE audit_entries SET seq = 18 WHERE seq = 1000"))
+
+
+def reorder_and_rebuild(session: Session) -> None:
+    reorder(session)
+    session.commit()
+    rebuild_tree(session)
+
+
+def _insert(session: Session, seq: int) -> None:
+    session.execute(insert(AuditEntry.__table__).values(
+        seq=seq, recorded_at=T0, event_type="disclosure.made", outcome="success", details="{}", leaf_hash=b"\x00" * 32))
+    session.commit()
+    session.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(leaf_hash=_leaf(session, seq)))
+
+
+def insert_at_end(session: Session) -> None:
+    _insert(session, 40)
+
+
+def insert_in_middle(session: Session) -> None:
+    for seq in range(39, 16, -1):
+        session.execute(text("UPDATE audit_entries SET seq = seq + 1 WHERE seq = :s"), {"s": seq})
+    _insert(session, 17)
+    session.execute(text("UPDATE audit_sequence SET next_seq = 41"))
+    session.commit()
+    rebuild_tree(session)
+
+
+def insert_in_middle_after_last_checkpoint(session: Session) -> None:
+    """Entries after the last checkpoint are protected by the stored tree only until the next checkpoint."""
+    insert_in_middle(session)
+
+
+CASES: list[tuple[Callable[[Session], None], int, str]] = [
+    (alter, 17, "entry 17 was altered"),
+    (alter_and_rehash, 16, "stored tree disagrees"),
+    (alter_and_rebuild, 10, "root signed at tree size 25"),
+    (delete_middle, 17, "entry 17 is missing"),
+    (delete_and_renumber, 10, "root signed at tree size 25"),
+    (delete_last, 39, "signed tree size 40"),
+    (reorder, 17, "entry 17 was altered or moved"),
+    (reorder_and_rebuild, 10, "root signed at tree size 25"),
+    (insert_at_end, 40, "inserted outside the log"),
+    (insert_in_middle, 10, "root signed at tree size 25"),
+]
+
+
+def test_an_untouched_log_verifies(session: Session) -> None:
+    build_log(session)
+    progress: list[tuple[int, int]] = []
+    report = verify_log(session, VERIFIER, progress=lambda done, total: progress.append((done, total)))
+    assert report.ok, report.problems
+    assert (report.entries_checked, report.checkpoints_checked) == (40, 3)
+    assert progress[-1] == (40, 40)
+
+
+@pytest.mark.parametrize(("tamper", "first_bad", "message"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_tampering_is_caught(session: Session, tamper: Callable[[Session], None], first_bad: int, message: str) -> None:
+    build_log(session)
+    drop_guards(session)
+    tamper(session)
+    session.commit()
+    report = verify_log(session, VERIFIER)
+    assert not report.ok
+    assert report.first_bad_entry == first_bad, report.problems
+    assert any(message in p for p in report.problems), report.problems
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(session: Session) -> None:
+    build_log(session, 5, (5,))
+    forged = notes.sign_note(notes.checkpoint_body(ORIGIN, 5, tree.root_at(session, 5)), ORIGIN, Ed25519PrivateKey.generate())
+    drop_guards(session)
+    session.execute(text("UPDATE audit_checkpoints SET note = :n"), {"n": forged})
+    session.commit()
+    report = verify_log(session, VERIFIER)
+    assert any("carries no signature" in p for p in report.problems)
+
+
+def test_a_kept_checkpoint_catches_a_log_rewritten_after_its_checkpoints_were_deleted(session: Session) -> None:
+    build_log(session, 12, (12,))
+    kept = service.latest_checkpoint(session).note
+    drop_guards(session)
+    session.execute(text("DELETE FROM audit_checkpoints"))
+    session.execute(text("UPDATE audit_entries SET reason = 'nothing to see' WHERE seq = 5"))
+    session.commit()
+    rebuild_tree(session)
+    assert verify_log(session, VERIFIER).ok  # nothing left in the database to contradict the forgery
+    report = verify_log(session, VERIFIER, extra_checkpoints=[kept])
+    assert report.first_bad_entry == 0 and not report.ok
