@@ -14,7 +14,9 @@ from broker.assessments.schemas import (
     AssessmentSummary, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ExceptionCodeRead, StepCreate,
 )
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
+from broker import auditing
+from broker.db import DatabaseDep, SessionDep
+from broker.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
@@ -26,10 +28,23 @@ _NOT_FOUND = {404: {"description": "No such case, or not one of your organisatio
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead,
              responses={403: {"description": "Your organisation may not act for this purpose."},
                         404: {"description": "No such child."}})
-def open_assessment(data: AssessmentCreate, caller: Caller, session: SessionDep) -> AssessmentRead:
-    """Open an EHC needs assessment for a child; ``received_on`` is day 0 of the statutory clocks."""
+def open_assessment(
+    data: AssessmentCreate, caller: Caller, session: SessionDep, database: DatabaseDep
+) -> AssessmentRead:
+    """Open an EHC needs assessment for a child; ``received_on`` is day 0 of the statutory clocks.
+
+    A purpose the caller's organisation may not use is refused (403), and the refusal is written
+    to the audit log in a transaction of its own."""
     today = service.council_today()
-    assessment = service.open_assessment(session, caller, data, today)
+    try:
+        assessment = service.open_assessment(session, caller, data, today)
+    except Forbidden as refusal:
+        session.rollback()
+        auditing.record_separately(database, auditing.staff_event(
+            caller, "assessment.open_refused", outcome="refused", subject_id=data.subject_id,
+            purpose=data.purpose.value, reason=refusal.detail,
+        ))
+        raise
     return service.describe_assessment(session, assessment, today)
 
 

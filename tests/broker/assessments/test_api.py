@@ -84,6 +84,22 @@ def test_a_caseworker_whose_organisation_may_not_use_the_purpose_gets_403(client
     assert "EHC_NEEDS_ASSESSMENT" in response.json()["detail"]
 
 
+def test_a_refused_opening_is_written_to_the_audit_log_and_opens_nothing(client: TestClient, auth_headers, database) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from audit.models import AuditEntry
+    from broker.assessments.models import Assessment
+
+    response = client.post("/api/v1/assessments", headers=auth_headers("sc.caseworker"),
+                           json={"subject_id": person("jordan"), "received_on": days_ago(1)})
+    assert response.status_code == 403
+    with database.sessions() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        assert (entry.event_type, entry.outcome, entry.actor_username) == ("assessment.open_refused", "refused", "sc.caseworker")
+        assert (entry.subject_id, entry.purpose) == (person("jordan"), "EHC_NEEDS_ASSESSMENT")
+        assert s.scalars(select(Assessment).where(Assessment.subject_id == demo_id("person:jordan"))).all() == []
+
+
 def test_a_purpose_outside_the_sen_teams_list_is_403_and_a_non_case_purpose_is_422(client: TestClient, sen) -> None:  # type: ignore[no-untyped-def]
     base = {"subject_id": person("jordan"), "received_on": days_ago(1)}
     assert client.post("/api/v1/assessments", headers=sen, json={**base, "purpose": "SAFEGUARDING"}).status_code == 403
