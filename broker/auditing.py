@@ -96,15 +96,19 @@ class Checkpointer:
         self._settings = settings
         self._interval = settings.audit_checkpoint_interval_seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="audit-checkpointer", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._interval > 0:
-            self._thread.start()
+        """Start signing in the background (again, if the app is started again after a stop)."""
+        if self._interval <= 0 or (self._thread is not None and self._thread.is_alive()):
+            return
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="audit-checkpointer", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=10)
 
     def sign_if_due(self) -> AuditCheckpoint | None:
@@ -113,13 +117,12 @@ class Checkpointer:
                 return sign_checkpoint(session, self._settings)
         return None
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.wait(self._interval):
             try:
                 self.sign_if_due()
             except Exception:  # keep signing later; the next attempt covers these entries too
                 log.exception("signing an audit checkpoint failed")
-
 
 
 def export_entries(

@@ -27,6 +27,54 @@ audit_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 
 
+simulators_app = typer.Typer(
+    help="The simulated source systems (education, social care, educational psychology) for development.",
+    no_args_is_help=True,
+)
+app.add_typer(simulators_app, name="simulators")
+
+
+@simulators_app.command("serve")
+def simulators_serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    education_port: int = typer.Option(8101, help="Port for the education system (CTF XML)."),
+    social_care_port: int = typer.Option(8102, help="Port for the social care system (JSON REST)."),
+    ep_port: int = typer.Option(8103, help="Port for the educational psychology records system."),
+    seed: int = typer.Option(None, help="Seed of the synthetic population (default: the shared demo seed)."),
+    client_secret: str = typer.Option(
+        None, envvar="BROKER_SIMULATOR_CLIENT_SECRET",
+        help="Client secret the simulators accept (default: the development secret)."),
+) -> None:
+    """Run the three simulators, each on its own port, until interrupted.
+
+    Point the broker at them with BROKER_SOURCE_SYSTEMS (see the README) and
+    BROKER_EMBEDDED_SIMULATORS=false.
+    """
+    import asyncio
+
+    import uvicorn
+
+    from adapters.simulators import create_simulator
+    from adapters.simulators.common import SimulatorCredentials
+    from broker.settings import EMBEDDED_SIMULATOR_SECRET
+
+    settings = _settings()
+    _refuse_outside_development(settings)
+    credentials = SimulatorCredentials("broker", client_secret or EMBEDDED_SIMULATOR_SECRET)
+    ports = {"education": education_port, "social_care": social_care_port, "educational_psychology": ep_port}
+    servers = []
+    for kind, port in ports.items():
+        typer.echo(f"building the {kind} simulator on http://{host}:{port} ...")
+        servers.append(uvicorn.Server(uvicorn.Config(
+            create_simulator(kind, credentials, seed=seed), host=host, port=port, log_config=None, access_log=False)))
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    typer.echo("serving; press Ctrl+C to stop")
+    asyncio.run(serve_all())
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -286,6 +334,38 @@ def consent_transition() -> None:
                        f"{len(item.requests)} request(s) raised to the young person")
     database.dispose()
     typer.echo(f"transition: {len(done)} parental permission(s) handed to young people")
+@app.command("dev-client")
+def dev_client(
+    client_id: str = typer.Argument(..., help="A machine client: the username of a system account, e.g. education.system."),
+) -> None:
+    """Print the client id and secret a machine client uses with the development provider (development only).
+
+    Exchange them for an access token with the OAuth 2.0 client credentials grant:
+    `curl -u CLIENT_ID:SECRET -d grant_type=client_credentials http://127.0.0.1:8000/dev-idp/token`
+    """
+    from sqlalchemy import select
+
+    from broker.auth.development import DevelopmentProviderRefused, dev_client_secret, dev_issuer_url
+    from broker.db import Database
+    from broker.models import User
+
+    settings = _settings()
+    database = Database(settings)
+    try:
+        with database.unit_of_work() as session:
+            user = session.scalars(select(User).where(User.username == client_id)).one_or_none()
+            if user is None or user.role != "system":
+                typer.echo(f"error: no system account called {client_id!r}; `broker demo users` lists them", err=True)
+                raise typer.Exit(1)
+            secret = dev_client_secret(settings, client_id)
+    except DevelopmentProviderRefused as exc:
+        typer.echo(f"error: {exc} (BROKER_ENVIRONMENT={settings.environment})", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    typer.echo(json.dumps({
+        "client_id": client_id, "client_secret": secret, "token_endpoint": dev_issuer_url(settings) + "/token",
+    }, indent=2))
 
 
 def main() -> None:

@@ -82,4 +82,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# The unit of work ends when the route returns, before the response is sent: a client never sees
+# success for a change that then fails to commit, and a redirect never outruns its commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

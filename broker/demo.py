@@ -128,6 +128,8 @@ USERS = [
     DemoUser("safeguarding.lead", "Mark Evans (safeguarding lead)", "safeguarding_lead", "NCC-CSC"),
     DemoUser("ig.auditor", "Grace Taylor (information governance)", "ig_auditor", "NCC-IG"),
     DemoUser("admin", "Council administrator", "admin", "NCC"),
+    # A machine client: the education system calling back (OAuth 2.0 client credentials).
+    DemoUser("education.system", "Education system (Capita One)", "system", "NCC-SEN"),
 ]
 
 

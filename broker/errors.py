@@ -168,4 +168,7 @@ def install_error_handlers(app: FastAPI, domain_roots: tuple[type[Exception], ..
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return problem_response(request, 500, BrokerError.title, "An unexpected error occurred.")
+        # Starlette answers unhandled errors outside every middleware, so the security headers
+        # middleware never sees this response: give it the same headers here.
+        headers = {**getattr(request.app.state, "security_headers", {}), "Cache-Control": "no-store"}
+        return problem_response(request, 500, BrokerError.title, "An unexpected error occurred.", headers=headers)

@@ -34,6 +34,59 @@ class TrustedIssuerSettings(BaseModel):
     leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
+EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"
+
+
+class SourceSystemSettings(BaseModel):
+    """How to reach one source system.  With no ``base_url`` the adapter talks to the embedded
+    simulator of its kind at ``<public_url>/simulators/<kind>`` (development and test only)."""
+
+    kind: str
+    base_url: str | None = None
+    client_id: str | None = "broker"
+    client_secret: SecretStr | None = SecretStr(EMBEDDED_SIMULATOR_SECRET)
+    token_path: str = "/oauth/token"
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    max_response_bytes: int = Field(default=5_000_000, ge=1_000, le=200_000_000)
+    retry_attempts: int = Field(default=3, ge=1, le=10)
+    breaker_failure_threshold: int = Field(default=5, ge=1, le=100)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+    verify_tls: bool = True
+    module: str | None = None
+    enabled: bool = True
+
+
+def _default_source_systems() -> dict[str, SourceSystemSettings]:
+    return {
+        "education": SourceSystemSettings(kind="education"),
+        "social_care": SourceSystemSettings(kind="social_care"),
+        "educational_psychology": SourceSystemSettings(kind="educational_psychology"),
+        "ep_paper": SourceSystemSettings(kind="ep_paper", client_id=None, client_secret=None),
+    }
+class SignInAudience(StrEnum):
+    """Who signs in through a web sign-in provider: council staff, or families."""
+
+    staff = "staff"
+    families = "families"
+
+
+class WebSignInSettings(BaseModel):
+    """An OpenID Connect provider people sign in to the web pages with (see the README).
+
+    The staff directory signs in staff accounts only and the citizen identity service family
+    accounts only: an account found through the wrong provider is refused.
+    """
+
+    audience: SignInAudience
+    client_id: str
+    client_secret: SecretStr
+    discovery_url: str
+    scope: str = "openid profile"
+    username_claim: str | None = "preferred_username"
+    label: str = ""
+
+
 class Settings(BaseSettings):
     """Everything the broker reads from its environment.
 
@@ -57,6 +110,10 @@ class Settings(BaseSettings):
     audit_origin: str = ""
     # Sign a checkpoint at most this often, when entries were appended since the last (0: only on demand).
     audit_checkpoint_interval_seconds: float = Field(default=5.0, ge=0, le=3600)
+    council_name: str = "Northshire County Council"
+    # Origins a form may post to or be redirected to after posting, besides the broker itself
+    # (the council's identity providers' sign-out pages): the CSP form-action directive.
+    form_action_origins: list[str] = Field(default_factory=list)
     api_audience: str = "send-broker"
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
@@ -64,6 +121,16 @@ class Settings(BaseSettings):
     # Break-glass: how long a safeguarding lead's access lasts, and how soon IG must review it.
     break_glass_hours: int = Field(default=24, ge=1, le=72)
     break_glass_review_days: int = Field(default=5, ge=1, le=30)
+    # Source systems by name (JSON in BROKER_SOURCE_SYSTEMS); see the README on pointing each at a
+    # real system.  Unset: the simulators in development and test, only the EP paper store in production.
+    source_systems: dict[str, SourceSystemSettings] | None = None
+    # None means: the simulators are mounted under /simulators in development and test, never in production.
+    embedded_simulators: bool | None = None
+    # Web sign-in: the council's staff directory and the citizen identity service for families.
+    web_sign_in: list[WebSignInSettings] = []
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
+    # Requests per minute from one client address to the sign-in and token endpoints.
+    sign_in_rate_limit_per_minute: int = Field(default=120, ge=1, le=10_000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig
@@ -85,6 +152,10 @@ class Settings(BaseSettings):
         return f"{host}/audit"
 
     @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.development
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -92,9 +163,26 @@ class Settings(BaseSettings):
     def _refuse_development_defaults_in_production(self) -> Self:
         if self.dev_identity_provider is None:
             self.dev_identity_provider = not self.is_production
+        if self.embedded_simulators is None:
+            self.embedded_simulators = not self.is_production
+        if self.source_systems is None:
+            defaults = _default_source_systems()
+            self.source_systems = {"ep_paper": defaults["ep_paper"]} if self.is_production else defaults
         if not self.is_production:
             return self
         problems = []
+        if self.embedded_simulators:
+            problems.append("BROKER_EMBEDDED_SIMULATORS cannot be enabled in production")
+        for name, system in (self.source_systems or {}).items():
+            if not system.enabled or system.kind == "ep_paper":
+                continue
+            if not system.base_url or not system.base_url.startswith("https://"):
+                problems.append(f"source system {name!r} needs an https:// base_url in production")
+            secret = system.client_secret.get_secret_value() if system.client_secret else None
+            if secret == EMBEDDED_SIMULATOR_SECRET:
+                problems.append(f"source system {name!r} still uses the simulators' client secret")
+            if not system.verify_tls:
+                problems.append(f"source system {name!r} must verify TLS in production")
         if self.dev_identity_provider:
             problems.append("BROKER_DEV_IDENTITY_PROVIDER cannot be enabled in production")
         secret = self.secret_key.get_secret_value()
@@ -106,6 +194,9 @@ class Settings(BaseSettings):
             problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
         if any(c.isspace() or c == "+" for c in self.audit_log_origin):
             problems.append("BROKER_AUDIT_ORIGIN must have no spaces or '+'")
+        for provider in self.web_sign_in:
+            if not provider.discovery_url.startswith("https://"):
+                problems.append(f"the {provider.audience} sign-in discovery URL must be https:// in production")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -177,3 +177,33 @@ def auth_headers(settings: Settings, database: Database, demo: None):  # type: i
             return {"Authorization": "Bearer " + issue_dev_token(settings, user, **token_options)}  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def web_session(settings: Settings, database: Database, demo: None):  # type: ignore[no-untyped-def]
+    """``web_session("sarah.clarke") -> (cookies, form_token)``: a signed-in browser session for a
+    demo account, as the sign-in pages would have made it, and the form token that goes with it."""
+    import base64
+    import json
+    from types import SimpleNamespace
+
+    from itsdangerous import TimestampSigner
+    from sqlalchemy import select
+    from starlette.requests import Request
+
+    from broker.auth.sessions import SESSION_COOKIE, open_web_session
+    from broker.models import User
+    from broker.web.forms import form_token
+
+    def make(username: str) -> tuple[dict[str, str], str]:
+        with database.unit_of_work() as s:
+            user = s.scalars(select(User).where(User.username == username)).one()
+            sid = open_web_session(s, user, settings)
+        session = {"user_id": str(user.id), "sid": sid}
+        request = Request({"type": "http", "session": session, "app": SimpleNamespace(state=SimpleNamespace(settings=settings))})
+        token = form_token(request)
+        payload = base64.b64encode(json.dumps(session).encode())
+        cookie = TimestampSigner(settings.secret_key.get_secret_value()).sign(payload).decode()
+        return {SESSION_COOKIE: cookie}, token
+
+    return make

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker.auth.development import dev_issuer_config, dev_jwks
 from broker.auth.principal import Principal, Role
 from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, remote_jwks
-from broker.db import get_session
+from broker.db import SessionDep
 from broker.errors import Forbidden, Unauthenticated
 from broker.models import User
 from broker.settings import Settings
@@ -38,7 +38,9 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def _find_user(session: Session, config: IssuerConfig, claims: dict[str, Any], development: bool) -> User | None:
+def find_user(session: Session, config: IssuerConfig, claims: dict[str, Any], development: bool) -> User | None:
+    """The account ``claims`` from ``config``'s issuer belong to: by ``iss`` + ``sub``, else by the
+    username claim for an account of that issuer not yet bound to a subject."""
     subject = str(claims.get(config.subject_claim, ""))
     if development:
         try:
@@ -53,6 +55,7 @@ def _find_user(session: Session, config: IssuerConfig, claims: dict[str, Any], d
             select(User).where(
                 User.username == str(claims[config.username_claim]),
                 User.issuer == config.issuer,
+                User.external_subject.is_(None),
             )
         ).one_or_none()
     return user
@@ -69,15 +72,33 @@ def authenticate(request: Request, session: Session) -> Principal:
     except InvalidToken as exc:
         raise Unauthenticated(str(exc)) from None
     development = config.name == "development"
-    user = _find_user(session, config, claims, development)
+    user = find_user(session, config, claims, development)
     if user is None:
         raise Unauthenticated("The token is valid but belongs to no account of this service.")
-    principal = Principal(
-        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
-        organisation_id=user.organisation_id, person_id=user.person_id, issuer=config.issuer,
-    )
+    principal = principal_for(user, config.issuer)
     request.state.principal = principal
     return principal
+
+
+def principal_for(user: User, issuer: str | None) -> Principal:
+    """The caller a broker user account stands for, however they proved who they are."""
+    return Principal(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+        organisation_id=user.organisation_id, person_id=user.person_id, issuer=issuer,
+    )
+
+
+def admit(principal: Principal, admitted: frozenset[Role]) -> Principal:
+    """``principal`` if their role is one of ``admitted``; 403 otherwise."""
+    if principal.role not in admitted:
+        names = ", ".join(sorted(r.value for r in admitted))
+        raise Forbidden(f"This needs one of these roles: {names}.")
+    return principal
+
+
+def admitted_roles(dependency: Callable[..., Any]) -> frozenset[Role] | None:
+    """The roles a ``require_roles`` (or ``require_web_roles``) dependency admits; None for others."""
+    return getattr(dependency, "admitted_roles", None)
 
 
 def require_roles(*roles: Role) -> Callable[..., Principal]:
@@ -85,11 +106,10 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     admitted = frozenset(roles)
     names = ", ".join(sorted(r.value for r in admitted))
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Principal:
-        principal = authenticate(request, session)
-        if principal.role not in admitted:
-            raise Forbidden(f"This needs one of these roles: {names}.")
-        return principal
+    def dependency(request: Request, session: SessionDep) -> Principal:
+        return admit(authenticate(request, session), admitted)
 
     dependency.__doc__ = f"Admits: {names}."
+    # Read by the test that proves every endpoint refuses the roles it does not list.
+    dependency.admitted_roles = admitted  # type: ignore[attr-defined]
     return dependency

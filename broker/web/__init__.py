@@ -1,0 +1,31 @@
+"""The broker's web pages: GOV.UK Frontend templates, security headers, forms and page routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from broker.auth.sessions import install_sessions
+from broker.settings import Settings
+from broker.web import pages
+from broker.web.assets import STATIC_DIR, VENDOR_DIR
+from broker.web.forms import SameOriginFormsMiddleware
+from broker.web.security import SecurityHeadersMiddleware, baseline_headers
+from broker.web.templating import install_templates
+
+
+def install_web(app: FastAPI, settings: Settings) -> None:
+    """Templates, static files, sessions, form protection, security headers and the pages.
+
+    Call before adding the outermost (request id) middleware: the middleware added here wraps
+    the routes, in this order from the outside: security headers, session, same-origin forms.
+    """
+    install_templates(app)
+    # The vendor folder is built by `make assets`; without it the pages still work, unstyled.
+    app.mount("/assets", StaticFiles(directory=VENDOR_DIR, check_dir=False), name="assets")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SameOriginFormsMiddleware, public_url=settings.public_url)
+    install_sessions(app, settings)
+    app.state.security_headers = baseline_headers(settings)
+    app.add_middleware(SecurityHeadersMiddleware, headers=app.state.security_headers)
+    app.include_router(pages.router)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from audit import merkle, notes, service
 from audit.events import AuditEvent
-from broker.demo import demo_id
+from broker.demo import USERS, demo_id
 
 AMELIA = str(demo_id("person:amelia"))
 OLIVER = str(demo_id("person:oliver"))
@@ -148,7 +148,7 @@ def test_the_demo_seed_is_audited_and_kept_out_of_family_access_logs(
 ) -> None:
     ig = auth_headers("ig.auditor")  # seeds the demo data
     entries = client.get("/api/v1/audit/events?event_type=admin.user_added&limit=100", headers=ig).json()["items"]
-    assert len(entries) == 12 and entries[0]["actor_username"] == "demo-seed"
+    assert len(entries) == len(USERS) and entries[0]["actor_username"] == "demo-seed"
     relationships = client.get(f"/api/v1/audit/events?subject={AMELIA}&event_type=admin.relationship_added",
                                headers=ig).json()["items"]
     assert len(relationships) == 2

@@ -54,4 +54,5 @@ def test_unknown_page_is_an_html_error_page(client: TestClient) -> None:
     response = client.get("/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Not Found</h1>" in response.text
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in response.text
+    assert response.headers["x-request-id"] in response.text

@@ -1,0 +1,72 @@
+"""The educational psychology adapter: reports (often scanned PDFs) from an EP records system.
+
+Consultation notes leave the service only once released one by one; a note the system lists
+without ``released: true`` is dropped here as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from adapters.http_adapter import HttpSourceAdapter
+from adapters.protocol import (
+    Candidate, DataCategory, FetchContext, PersonQuery, RecordItem, releasable, requestable, utcnow,
+)
+
+REPORT_TYPES = frozenset({"psychological_advice", "ep_report", "assessment_report"})
+PDF_MAGIC = b"%PDF-"
+
+
+class EducationalPsychologyAdapter(HttpSourceAdapter):
+    kind = "educational_psychology"
+    categories = frozenset({DataCategory.EP_ADVICE})
+    identifier_schemes = frozenset({"nhs_number"})
+
+    async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
+        """Cases by NHS number, or by date of birth and names."""
+        answer = await self.search("/api/cases/search", "nhs_number", query, context)
+        if answer is None:
+            return []
+        return self.candidates(self.parse_json(answer), "cases", lambda c: Candidate(
+            self.name, str(c["caseRef"]), c.get("forename"), c.get("surname"),
+            self.parse_date(c.get("dateOfBirth")), None, c.get("postcode"),
+            {"nhs_number": c["nhsNumber"]} if c.get("nhsNumber") else {}))
+
+    @staticmethod
+    def may_leave(metadata: dict) -> bool:
+        kind = metadata.get("type")
+        return kind in REPORT_TYPES or (kind == "consultation_note" and metadata.get("released") is True)
+
+    async def fetch(
+        self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext
+    ) -> list[RecordItem]:
+        """The case's reports (and released consultation notes), each with its PDF."""
+        if DataCategory.EP_ADVICE not in requestable(categories):
+            return []
+        answer = await self.connection.request("GET", f"/api/cases/{person_ref}/documents", context=context)
+        if answer.status == 404:
+            return []
+        payload = self.parse_json(answer)
+        items = []
+        try:
+            for metadata in payload["documents"]:
+                if not self.may_leave(metadata):
+                    continue
+                document = await self.connection.request(
+                    "GET", f"/api/documents/{metadata['documentId']}/content", context=context)
+                if document.status == 404:
+                    continue
+                if document.media_type != "application/pdf" or not document.body.startswith(PDF_MAGIC):
+                    raise self.malformed("a document that is not a PDF")
+                items.append(RecordItem(
+                    self.name, str(metadata["documentId"]), DataCategory.EP_ADVICE, str(metadata["title"]),
+                    self.parse_date(metadata.get("date")), utcnow(),
+                    {"case_ref": person_ref, "type": metadata["type"], "author": metadata.get("author"),
+                     "scanned": bool(metadata.get("scanned")), "date": metadata.get("date")},
+                    document.body, "application/pdf"))
+        except (KeyError, TypeError, AttributeError):
+            raise self.malformed("unexpected document list") from None
+        return releasable(items)
+
+
+ADAPTER = EducationalPsychologyAdapter

@@ -1,0 +1,102 @@
+"""An educational psychology records system: case search, document metadata and PDF content.
+
+Reports are PDFs, many of them scans of paper files.  Consultation notes stay with the service:
+they are listed only once an educational psychologist has released that note (one by one, at
+``POST /api/documents/{id}/release``, an action inside the EP service's own system).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Response
+
+from adapters.simulators.common import (
+    Control, SearchRequest, SimulatorCredentials, SimulatorState, System, answer, install_common, search_matches,
+)
+from adapters.simulators.pdf import scanned_report, typed_report
+from adapters.simulators.population import EpCase, EpDocument, Population
+
+
+def _visible(document: EpDocument, released: set[str]) -> bool:
+    return document.doc_type != "consultation_note" or document.released or document.document_id in released
+
+
+def _metadata(case: EpCase, document: EpDocument, released: set[str]) -> dict[str, Any]:
+    return {"documentId": document.document_id, "caseRef": case.case_ref, "type": document.doc_type,
+            "title": document.title, "author": document.author, "date": document.document_date.isoformat(),
+            "scanned": document.scanned, "mediaType": "application/pdf",
+            "released": _visible(document, released) if document.doc_type == "consultation_note" else None}
+
+
+def document_bytes(case: EpCase, document: EpDocument) -> bytes:
+    if document.scanned:
+        return scanned_report(sum(map(ord, document.document_id)))
+    return typed_report([
+        "Northshire Educational Psychology Service",
+        document.title,
+        f"Child: {case.forename} {case.surname}    Date of birth: {case.dob:%d/%m/%Y}",
+        f"Author: {document.author}    Date: {document.document_date:%d %B %Y}",
+        "",
+        "Summary of needs: difficulties with working memory and processing speed;",
+        "strengths in verbal reasoning. Recommended: pre-teaching of vocabulary,",
+        "chunked instructions, and a quiet workspace for assessments.",
+    ])
+
+
+def _json(state: SimulatorState, payload: Any) -> Response:
+    return answer(state, json.dumps(payload, default=str).encode(), "application/json")
+
+
+def create_app(population: Population, credentials: SimulatorCredentials) -> FastAPI:
+    app = FastAPI(title="Educational psychology records simulator", docs_url="/docs")
+    install_common(app, credentials)
+    # Releases made in this running system; the shared population itself never changes.
+    released: set[str] = set()
+
+    def case_of(case_ref: str) -> EpCase:
+        case = population.ep.get(case_ref)
+        if case is None:
+            raise HTTPException(404, detail="no such case")
+        return case
+
+    @app.post("/api/cases/search")
+    def search(query: SearchRequest, state: System) -> Response:
+        """Cases by NHS number, or by date of birth with names."""
+        if not (query.nhs_number or query.date_of_birth):
+            raise HTTPException(422, detail="give an NHS number or a date of birth")
+        found = [{"caseRef": c.case_ref, "forename": c.forename, "surname": c.surname,
+                  "dateOfBirth": c.dob.isoformat(), "nhsNumber": c.nhs_number, "postcode": c.postcode}
+                 for c in population.ep.values()
+                 if search_matches(query, nhs=c.nhs_number, upn=None, given=c.forename, family=c.surname, dob=c.dob)]
+        return _json(state, {"cases": found[:25]})
+
+    @app.get("/api/cases/{case_ref:path}/documents")
+    def documents(case_ref: str, state: System) -> Response:
+        """Metadata of the case's documents that may leave the service."""
+        case = case_of(case_ref)
+        return _json(state, {"documents": [_metadata(case, d, released) for d in case.documents if _visible(d, released)]})
+
+    def visible_document(document_id: str) -> tuple[EpCase, EpDocument]:
+        found = population.ep_document(document_id)
+        if found is None or not _visible(found[1], released):
+            raise HTTPException(404, detail="no such document")
+        return found
+
+    @app.get("/api/documents/{document_id}/content")
+    def content(document_id: str, state: System) -> Response:
+        """The document's PDF."""
+        case, document = visible_document(document_id)
+        return answer(state, document_bytes(case, document), "application/pdf")
+
+    @app.post("/api/documents/{document_id}/release")
+    def release(document_id: str, state: Control) -> dict[str, Any]:
+        """Release one consultation note (an EP's decision, made in this system)."""
+        found = population.ep_document(document_id)
+        if found is None:
+            raise HTTPException(404, detail="no such document")
+        released.add(document_id)
+        return _metadata(*found, released)
+
+    return app
