@@ -272,21 +272,22 @@ def test_reuse_records_who_agreed_and_when(client: TestClient, sen) -> None:  # 
     assert agreement["council_agreed_on"] == days_ago(0)
 
 
-@pytest.mark.parametrize("body", [
-    {"status": "reused"},
-    reuse_body(family_agreed_by_person_id=person("priya")),
-    reuse_body(author_agreed_on=days_ago(-1)),
-    reuse_body(author_organisation_id=str(uuid.uuid4())),
-    reuse_body(author_name=""),
-    {"status": "received", "received_on": days_ago(200)},
-    {"status": "received", "received_on": days_ago(-2)},
-    {"status": "received", "reuse_agreement": reuse_body()["reuse_agreement"]},
-    {"status": "overdue"},
-    {"status": "requested"},
+@pytest.mark.parametrize("make_body", [
+    lambda: {"status": "reused"},
+    lambda: reuse_body(family_agreed_by_person_id=person("priya")),
+    lambda: reuse_body(author_agreed_on=days_ago(-1)),
+    lambda: reuse_body(author_organisation_id=str(uuid.uuid4())),
+    lambda: reuse_body(author_name=""),
+    lambda: {"status": "received", "received_on": days_ago(200)},
+    lambda: {"status": "received", "received_on": days_ago(-2)},
+    lambda: {"status": "received", "reuse_agreement": reuse_body()["reuse_agreement"]},
+    lambda: {"status": "overdue"},
+    lambda: {"status": "requested"},
 ])
-def test_bad_advice_updates_are_422_and_change_nothing(client: TestClient, sen, body: dict) -> None:  # type: ignore[no-untyped-def]
+def test_bad_advice_updates_are_422_and_change_nothing(client: TestClient, sen, make_body) -> None:  # type: ignore[no-untyped-def]
+    # Bodies are built when the test runs, so dates relative to today stay right across midnight.
     advice_id = _advice_id(client, sen, "psychological")
-    assert update(client, sen, advice_id, **body).status_code == 422
+    assert update(client, sen, advice_id, **make_body()).status_code == 422
     case = client.get(f"/api/v1/assessments/{AMELIA_CASE}", headers=sen).json()
     assert next(a for a in case["advice_requests"] if a["id"] == advice_id)["status"] == "overdue"
 
