@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from adapters.errors import AdapterError
 from audit.errors import AuditError
 from broker import auditing
+from broker.api import assessments, break_glass, consents, ep_documents, health, identity_links, me, subjects
 from broker.api import audit as audit_api
-from broker.api import consents, ep_documents, health, identity_links, me, subjects
 from broker.auth.dependencies import build_token_verifier
 from broker.auth.development import RedeemedCodes, provider_allowed
 from broker.auth.rate_limit import RateLimiter
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(dev_identity_provider.router)
     if settings.embedded_simulators:
         _mount_simulators(app)
+    app.include_router(assessments.router)
+    app.include_router(break_glass.router)
     install_api_docs(app)
     return app
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
@@ -20,8 +20,10 @@ from audit import notes, service
 from audit.events import AuditEvent
 from audit.export import write_export
 from audit.models import AuditCheckpoint, AuditEntry
+from broker.auth.principal import Principal
 from broker.db import Database
 from broker.keys import ed25519_key
+from broker.logging import current_request_id
 from broker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,29 @@ def sign_checkpoint(session: Session, settings: Settings) -> AuditCheckpoint:
 def record(session: Session, event: AuditEvent) -> int:
     """Append ``event`` in the caller's transaction; return its number."""
     return service.append(session, event)
+
+
+def staff_event(
+    principal: Principal,
+    event_type: str,
+    *,
+    outcome: str = "success",
+    subject_id: object | None = None,
+    purpose: str | None = None,
+    case_reference: str | None = None,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """An event done by a signed-in caller, with their identity and this request's id."""
+    return AuditEvent(
+        event_type=event_type, outcome=outcome,
+        actor_user_id=str(principal.user_id), actor_username=principal.username,
+        actor_role=principal.role.value,
+        actor_organisation_id=str(principal.organisation_id) if principal.organisation_id else None,
+        subject_id=str(subject_id) if subject_id is not None else None,
+        purpose=purpose, case_reference=case_reference, reason=reason,
+        request_id=current_request_id(), details=dict(details or {}),
+    )
 
 
 def record_separately(database: Database, event: AuditEvent) -> int:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker import consent_actions
+from broker.assessments.demo import seed_assessments
+from broker.assessments.service import council_today
 from broker.auth import Principal, Role
 from audit import service as audit_service
 from audit.events import AuditEvent
@@ -141,7 +143,7 @@ def _audit_setup(session: Session, event_type: str, *, subject_id: uuid.UUID | N
 
 def seed(session: Session) -> dict[str, int]:
     """Add whatever of the demo data is missing; return how many rows of each kind were added."""
-    added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0}
+    added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0, "assessments": 0}
     for org in ORGANISATIONS:
         if session.get(Organisation, demo_id("org:" + org.code)) is None:
             session.add(Organisation(
@@ -198,6 +200,7 @@ def seed(session: Session) -> dict[str, int]:
             })
     session.flush()
     added.update(seed_permissions(session))
+    added["assessments"] = seed_assessments(session, council_today(), demo_id)
     return added
 
 

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
     dev_identity_provider: bool | None = None
+    # Break-glass: how long a safeguarding lead's access lasts, and how soon IG must review it.
+    break_glass_hours: int = Field(default=24, ge=1, le=72)
+    break_glass_review_days: int = Field(default=5, ge=1, le=30)
     # Source systems by name (JSON in BROKER_SOURCE_SYSTEMS); see the README on pointing each at a
     # real system.  Unset: the simulators in development and test, only the EP paper store in production.
     source_systems: dict[str, SourceSystemSettings] | None = None

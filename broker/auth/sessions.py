@@ -57,17 +57,16 @@ def install_sessions(app: FastAPI, settings: Settings) -> None:
 
 def install_sign_in(app: FastAPI) -> None:
     """Send signed-out visitors of pages to sign in, and show who is signed in in the header."""
-    from broker.web.templating import Account
 
-    def header_account(request: Request) -> Account | None:
-        principal = getattr(request.state, "web_principal", None)
-        if principal is None and request.session.get("user_id"):
-            with request.app.state.database.unit_of_work() as session:
-                principal = signed_in_principal(request, session)
-        return Account(principal.display_name, "/sign-out") if principal is not None else None
+    def page_principal(request: Request) -> Principal | None:
+        if not request.session.get("user_id"):
+            return None
+        with request.app.state.database.unit_of_work() as session:
+            return signed_in_principal(request, session)
 
-    app.state.web_account = header_account
+    app.state.web_principal = page_principal
     app.state.sign_in_url = SIGN_IN_PATH
+    app.state.sign_out_url = "/sign-out"
 
     @app.exception_handler(SignInRequired)
     async def _send_to_sign_in(request: Request, exc: SignInRequired) -> Response:

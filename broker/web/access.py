@@ -45,4 +45,5 @@ def require_page_roles(*roles: Role) -> Callable[[Request], Principal]:
             raise Forbidden("Your account cannot use this page. If you think it should, ask your manager.")
         return principal
 
+    dependency.admitted_roles = admitted  # type: ignore[attr-defined]
     return dependency

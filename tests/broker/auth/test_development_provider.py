@@ -203,9 +203,14 @@ def test_the_login_form_needs_its_form_token(browser: TestClient, settings: Sett
 
 
 def _production() -> Settings:
+    import base64
+    import json
+    import os
+
     return Settings(
         environment="production", database_url="postgresql://db.example/broker",
         secret_key="p" * 40, public_url="https://broker.example.gov.uk",
+        keks=json.dumps({"2026-11": base64.b64encode(os.urandom(32)).decode()}),
     )
 
 

@@ -25,7 +25,7 @@ _TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 @pytest.fixture
 def staff(app: FastAPI, demo: None) -> Iterator[TestClient]:
     install_test_sign_in(app)
-    with TestClient(app, headers={TEST_USER_HEADER: "sen.caseworker"}) as client:
+    with TestClient(app, base_url="https://testserver", headers={TEST_USER_HEADER: "sen.caseworker"}) as client:
         yield client
 
 
@@ -42,7 +42,7 @@ def _search(client: TestClient, **fields: str) -> tuple[int, str]:
 
 def test_nobody_signed_in_is_asked_to_sign_in(app: FastAPI, demo: None) -> None:
     install_test_sign_in(app)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="https://testserver") as client:
         response = client.get("/children/find")
     assert response.status_code == 401
     assert "You need to sign in" in response.text
@@ -51,7 +51,7 @@ def test_nobody_signed_in_is_asked_to_sign_in(app: FastAPI, demo: None) -> None:
 
 def test_a_parent_may_not_search(app: FastAPI, demo: None) -> None:
     install_test_sign_in(app)
-    with TestClient(app, headers={TEST_USER_HEADER: "sarah.clarke"}) as client:
+    with TestClient(app, base_url="https://testserver", headers={TEST_USER_HEADER: "sarah.clarke"}) as client:
         response = client.get("/children/find")
         assert response.status_code == 403
         assert client.post("/children/find", data={"identifier": "9434765919"}).status_code == 403
