@@ -13,7 +13,6 @@ from collections.abc import Callable
 from fastapi import Request
 
 from broker.auth.principal import Principal, Role
-from broker.errors import Forbidden, Unauthenticated
 
 PrincipalResolver = Callable[[Request], Principal | None]
 
@@ -31,19 +30,3 @@ def signed_in(request: Request) -> Principal | None:
     principal = resolver(request)
     request.state.web_principal = principal
     return principal
-
-
-def require_page_roles(*roles: Role) -> Callable[[Request], Principal]:
-    """A page dependency admitting only ``roles``: "sign in" for nobody, "not allowed" for others."""
-    admitted = frozenset(roles)
-
-    def dependency(request: Request) -> Principal:
-        principal = signed_in(request)
-        if principal is None:
-            raise Unauthenticated("Sign in to use this page.")
-        if principal.role not in admitted:
-            raise Forbidden("Your account cannot use this page. If you think it should, ask your manager.")
-        return principal
-
-    dependency.admitted_roles = admitted  # type: ignore[attr-defined]
-    return dependency

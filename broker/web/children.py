@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from broker.auth.principal import Principal, Role
 from broker.children.service import normalise_identifier, search_children
 from broker.db import SessionDep
-from broker.web.access import require_page_roles
+from broker.auth.sessions import require_web_roles
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 
 router = APIRouter(prefix="/children", include_in_schema=False)
 
-Staff = Annotated[Principal, Depends(require_page_roles(Role.caseworker, Role.safeguarding_lead))]
+Staff = Annotated[Principal, Depends(require_web_roles(Role.caseworker, Role.safeguarding_lead))]
 TEMPLATE = "children/find.html"
 
 

@@ -19,7 +19,6 @@ import pytest
 from broker.web import assets
 from broker.web.browser import CHROMIUM, DESKTOP, demo_app, free_port, launch_chromium, serving
 from tests.broker.web.example_form import add_example_form
-from tests.broker.web.signing_in import install_test_sign_in
 
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"
 SERIOUS = ("serious", "critical")
@@ -68,7 +67,6 @@ def live_server(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_
     port = free_port()
     app = demo_app(tmp_path_factory.mktemp("live"), port, template=sqlite_template)
     add_example_form(app)
-    install_test_sign_in(app)
     with serving(app, port) as base_url:
         yield base_url
     app.state.database.dispose()
@@ -94,6 +92,11 @@ class Visitor:
         response = self.page.goto(self.base_url + path)
         self.check_accessibility()
         return response
+
+    def sign_in(self, username: str) -> None:
+        """Sign in as a demo account the way a person does: through the development identity provider."""
+        self.goto("/sign-in/development")
+        self.click(f"form:has(input[name='username'][value='{username}']) button")
 
     def click(self, selector: str) -> None:
         """Click something that loads a page (a link or a submit button) and check the new page."""

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from broker.web.browser import DESKTOP, PHONE
-from tests.broker.web.signing_in import TEST_USER_HEADER
 
 from .conftest import Visitor
 
@@ -15,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 def _caseworker(visitor_factory: Any, **options: Any) -> Visitor:
-    return visitor_factory(extra_http_headers={TEST_USER_HEADER: "sen.caseworker"}, **options)
+    visitor = visitor_factory(**options)
+    visitor.sign_in("sen.caseworker")
+    return visitor
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -56,6 +57,9 @@ def test_find_by_identifier_without_javascript_on_a_phone(visitor_factory: Any) 
 
 
 def test_signed_out_visitors_are_asked_to_sign_in(visitor: Visitor) -> None:
-    response = visitor.goto("/children/find")
-    assert response.status == 401
-    assert visitor.page.inner_text("h1") == "You need to sign in"
+    visitor.goto("/children/find")
+    assert visitor.path == "/sign-in?next=%2Fchildren%2Ffind"
+    # signing in brings them back to the page they asked for
+    visitor.click("a[href^='/sign-in/development']")
+    visitor.click("form:has(input[name='username'][value='sen.caseworker']) button")
+    assert visitor.path == "/children/find"
