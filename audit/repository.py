@@ -291,3 +291,21 @@ def node_levels(session: Session) -> list[int]:
 
 def count_entries(session: Session) -> int:
     return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+
+
+def find_unsuccessful(session: Session, *, since: datetime, until: datetime, limit: int = 500) -> list[AuditEntry]:
+    """Entries in the period whose outcome is not a success (denials, refusals), newest first."""
+    query = (select(AuditEntry).where(AuditEntry.outcome != "success", AuditEntry.recorded_at >= since,
+                                      AuditEntry.recorded_at < until)
+             .order_by(AuditEntry.seq.desc()).limit(limit))
+    return list(session.execute(query).scalars())
+
+
+def count_subject_entries_by_actor(session: Session, *, since: datetime, until: datetime) -> list[tuple[str, int]]:
+    """How many entries about a subject each named actor made in the period, most first."""
+    count = func.count(AuditEntry.seq)
+    query = (select(AuditEntry.actor_username, count)
+             .where(AuditEntry.subject_id.is_not(None), AuditEntry.actor_username.is_not(None),
+                    AuditEntry.recorded_at >= since, AuditEntry.recorded_at < until)
+             .group_by(AuditEntry.actor_username).order_by(count.desc(), AuditEntry.actor_username))
+    return [(name, total) for name, total in session.execute(query).all()]
