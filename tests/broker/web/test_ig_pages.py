@@ -88,3 +88,92 @@ def test_export_json_lines_and_csv(auditor: TestClient, database: Database) -> N
     assert csv_response.text.startswith("seq,recorded_at")
     assert len(_events(database, "audit.exported")) == 2
     assert auditor.get("/ig/audit/export", params={"format": "pdf"}).status_code == 422
+
+
+def _token(client: TestClient, path: str) -> str:
+    match = _TOKEN.search(client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def test_integrity_shows_the_checkpoint_and_verifies(auditor: TestClient, database: Database) -> None:
+    token = _token(auditor, "/ig/integrity")
+    page = auditor.post("/ig/integrity", data={"form_token": token})
+    assert page.status_code == 200
+    assert "Passed" in page.text and "entries a second" in page.text
+    assert "Tree size" in page.text
+    assert _events(database, "audit.verified")[-1].details_data["ok"] is True
+
+
+def test_integrity_names_the_first_bad_entry(auditor: TestClient, database: Database) -> None:
+    from sqlalchemy import text
+
+    from tests.audit.test_verification import drop_guards
+    token = _token(auditor, "/ig/integrity")
+    auditor.post("/ig/integrity", data={"form_token": token})
+    with database.unit_of_work() as session:
+        drop_guards(session)
+        session.execute(text("UPDATE audit_entries SET outcome = 'deny' WHERE seq = 1"))
+    page = auditor.post("/ig/integrity", data={"form_token": token})
+    assert "The audit log failed verification" in page.text
+    assert "The first bad entry is 1" in page.text
+
+
+def test_posts_without_the_form_token_are_refused(auditor: TestClient, app: FastAPI) -> None:
+    assert auditor.post("/ig/integrity", data={}).status_code == 403
+    assert auditor.post(f"/ig/break-glass/{demo_id('nothing')}", data={"outcome": "appropriate"}).status_code == 403
+
+
+@pytest.fixture
+def access_id(app: FastAPI, auth_headers) -> str:  # type: ignore[no-untyped-def]
+    with TestClient(app) as client:
+        response = client.post("/api/v1/break-glass", headers=auth_headers("safeguarding.lead"), json={
+            "subject_id": str(demo_id("person:leo")), "reason_code": "risk_of_significant_harm",
+            "reason_text": "Police called to the home overnight; strategy discussion at 10:00 today."})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_break_glass_queue_and_review(auditor: TestClient, access_id: str, database: Database) -> None:
+    queue = auditor.get("/ig/break-glass").text
+    assert f"/ig/break-glass/{access_id}" in queue and "Leo" in queue
+    path = f"/ig/break-glass/{access_id}"
+    token = _token(auditor, path)
+    bad = auditor.post(path, data={"form_token": token, "outcome": "referred", "family_may_be_told": "no"})
+    assert bad.status_code == 422
+    assert "There is a problem" in bad.text
+    assert "Say why the access was not appropriate or was referred" in bad.text
+    assert "Say why telling the family would put the child at risk" in bad.text
+    missing = auditor.post(path, data={"form_token": token})
+    assert "Select the outcome of the review" in missing.text and "Select whether the family may be told" in missing.text
+    done = auditor.post(path, data={"form_token": token, "outcome": "appropriate", "family_may_be_told": "yes"})
+    assert done.status_code == 200 and "Review recorded" in done.text
+    assert "There are no break-glass accesses waiting for review" in auditor.get("/ig/break-glass").text
+    assert _events(database, "break_glass.reviewed")
+    again = auditor.post(path, data={"form_token": token, "outcome": "appropriate", "family_may_be_told": "yes"})
+    assert again.status_code == 422 and "already been reviewed" in again.text
+    assert auditor.get(f"/ig/break-glass/{demo_id('nothing')}").status_code == 404
+
+
+def test_reports_list_denials_and_unusual_volumes(auditor: TestClient, database: Database) -> None:
+    from audit import service as audit_service
+    from audit.events import AuditEvent
+    with database.unit_of_work() as session:
+        for username, count in (("sen.caseworker", 2), ("sc.caseworker", 2), ("ep.psychologist", 3),
+                                ("safeguarding.lead", 40)):
+            for n in range(count):
+                audit_service.append(session, AuditEvent(
+                    event_type="bundle.read", outcome="success", actor_username=username, subject_id=f"child-{n}"))
+        audit_service.append(session, AuditEvent(event_type="gather.decided", outcome="deny",
+                                                 actor_username="sen.caseworker", subject_id="child-1"))
+    page = auditor.get("/ig/reports")
+    assert page.status_code == 200
+    unusual = page.text.split('id="unusual-list"')[1].split("</ul>")[0]
+    assert "safeguarding.lead" in unusual and "sen.caseworker" not in unusual
+    denials = page.text.split('id="denials-list"')[1].split("</ul>")[0]
+    assert "gather.decided" in denials and "deny" in denials
+    bad = auditor.get("/ig/reports", params={"multiple": "lots", "to-day": "1", "to-month": "1", "to-year": "2020",
+                                             "from-day": "2", "from-month": "1", "from-year": "2020"})
+    assert bad.status_code == 422
+    assert "Enter a number between 1 and 100" in bad.text
+    assert "End date must be the same as or after the start date" in bad.text
