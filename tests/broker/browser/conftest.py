@@ -62,14 +62,20 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
-    """The broker on a free local port, on a migrated SQLite database with the demo data."""
+def live_app(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Any, str]]:
+    """The broker app and its address, on a free local port, on a migrated SQLite database with the demo data."""
     port = free_port()
     app = demo_app(tmp_path_factory.mktemp("live"), port, template=sqlite_template)
     add_example_form(app)
     with serving(app, port) as base_url:
-        yield base_url
+        yield app, base_url
     app.state.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: tuple[Any, str]) -> str:
+    """The live broker's address."""
+    return live_app[1]
 
 
 @dataclass
