@@ -9,8 +9,10 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from datetime import UTC, date, datetime, time as clock, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +28,7 @@ from broker import auditing
 from broker.assessments.service import council_today
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
+from broker.break_glass import repository as break_glass_repository
 from broker.break_glass import service as break_glass
 from broker.break_glass.schemas import BreakGlassReviewCreate, ReviewOutcome
 from broker.db import SessionDep
@@ -50,6 +53,16 @@ def _record(session: Session, caller: Principal, event_type: str, details: dict[
 
 # --- Searching the log ------------------------------------------------------------------------
 
+def _resolve(session: Session, state: FormState, filters: dict[str, Any], name: str, query: Any,
+             key: str, unknown: str) -> None:
+    """Turn what the auditor typed (a username, an organisation code) into the id the log holds."""
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        state.add_error(name, unknown)
+    else:
+        filters[key] = str(found)
+
+
 def _read_filters(session: Session, state: FormState) -> dict[str, Any]:
     """The search form's filters as ``find_entries`` arguments; errors go on ``state``."""
     filters: dict[str, Any] = {}
@@ -61,18 +74,12 @@ def _read_filters(session: Session, state: FormState) -> dict[str, Any]:
             state.add_error("subject", "Enter the subject id in full, like 0b5c1f4e-6f1d-4f53-9c3e-2d6d1c9a1b7e")
     actor = state.read_text("actor", max_length=100, too_long="Username must be 100 characters or fewer")
     if actor:
-        user_id = session.execute(select(User.id).where(User.username == actor)).scalar_one_or_none()
-        if user_id is None:
-            state.add_error("actor", "There is no user with this username")
-        else:
-            filters["actor_user_id"] = str(user_id)
+        _resolve(session, state, filters, "actor", select(User.id).where(User.username == actor),
+                 "actor_user_id", "There is no user with this username")
     code = state.read_text("organisation", max_length=64, too_long="Organisation code must be 64 characters or fewer")
     if code:
-        org_id = session.execute(select(Organisation.id).where(Organisation.code == code.upper())).scalar_one_or_none()
-        if org_id is None:
-            state.add_error("organisation", "There is no organisation with this code")
-        else:
-            filters["actor_organisation_id"] = str(org_id)
+        _resolve(session, state, filters, "organisation", select(Organisation.id).where(Organisation.code == code.upper()),
+                 "actor_organisation_id", "There is no organisation with this code")
     event_type = state.read_text("event_type", max_length=100, too_long="Event type must be 100 characters or fewer")
     if event_type:
         filters["event_types"] = [event_type]
@@ -93,7 +100,6 @@ def _described(filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_string(state: FormState, **extra: str) -> str:
-    from urllib.parse import urlencode
     values = {k: state.value(k) for k in FILTER_FIELDS if state.value(k)}
     return urlencode({**values, **extra})
 
@@ -226,7 +232,6 @@ def break_glass_queue(request: Request, caller: Auditor, session: SessionDep) ->
 
 
 def _get_access(session: Session, access_id: uuid.UUID) -> Any:
-    from broker.break_glass import repository as break_glass_repository
     access = break_glass_repository.get(session, access_id)
     if access is None:
         raise NotFound("No break-glass access with this id.")
