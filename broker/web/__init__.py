@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from broker.auth.sessions import install_sessions
 from broker.settings import Settings
-from broker.web import children, pages
+from broker.web import children, family, pages
 from broker.web.assets import STATIC_DIR, VENDOR_DIR
 from broker.web.forms import SameOriginFormsMiddleware
 from broker.web.security import SecurityHeadersMiddleware, baseline_headers
@@ -30,3 +30,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(SecurityHeadersMiddleware, headers=app.state.security_headers)
     app.include_router(pages.router)
     app.include_router(children.router)
+    app.include_router(family.router)
