@@ -4,6 +4,7 @@ withdraw and the access history; staff refused, other families' children unknown
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -174,3 +175,37 @@ def test_access_history_newest_first_in_plain_words(signed_in: Callable[[str], T
     granted = page.index("permission was given")
     assert withdrawn < granted
     assert "EDU_ATTENDANCE" not in page
+
+
+def test_unticked_information_and_services_are_left_out_of_the_permission(
+    signed_in: Callable[[str], TestClient], database: Database,
+) -> None:
+    from datetime import timedelta
+
+    from broker import consent_actions
+    from broker.auth.dependencies import principal_for
+    from broker.models import User
+    from consent.models import ConsentScope, ConsentVersion, utcnow
+    from consent.schemas import ConsentRequestCreate
+
+    with database.unit_of_work() as session:
+        caseworker = principal_for(session.get(User, demo_id("user:sen.caseworker")), None)
+        asked = consent_actions.create_request(session, caseworker, ConsentRequestCreate(
+            subject_id=OLIVER, purpose="EHC_NEEDS_ASSESSMENT", categories=["EDU_ADVICE", "HEALTH_ADVICE"],
+            holder_organisation_ids=[demo_id("org:SCH-RIVERSIDE"), demo_id("org:NHS-NCH")],
+            recipient_organisation_ids=[demo_id("org:NCC-SEN")], why="Advice for Oliver's assessment.",
+            valid_for_days=365, if_declined="We will ask for new advice instead.", expires_at=utcnow() + timedelta(days=7),
+        ), "https://testserver")
+    client = signed_in("priya.bennett")
+    path = f"/family/{OLIVER}/requests/{asked.id}"
+    answered = client.post(path, data={"form_token": _token(client, path), "answer": "approve_part",
+                                       "categories": "EDU_ADVICE", "holders": str(demo_id("org:SCH-RIVERSIDE"))})
+    assert answered.status_code == 303
+    consent_id = answered.headers["location"].split("permission=")[1]
+    with database.sessions() as session:
+        rows = session.execute(
+            select(ConsentScope.data_category, ConsentScope.holder_organisation_id, ConsentScope.recipient_organisation_id)
+            .join(ConsentVersion, ConsentVersion.id == ConsentScope.consent_version_id)
+            .where(ConsentVersion.consent_id == uuid.UUID(consent_id))
+        ).all()
+    assert [tuple(r) for r in rows] == [("EDU_ADVICE", demo_id("org:SCH-RIVERSIDE"), demo_id("org:NCC-SEN"))]
