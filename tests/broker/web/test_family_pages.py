@@ -171,8 +171,9 @@ def test_withdraw_with_a_confirmation(signed_in: Callable[[str], TestClient]) ->
 def test_access_history_newest_first_in_plain_words(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("emma.walsh")
     page = client.get(f"/family/{LEO}/access").text
-    withdrawn = page.index("permission was withdrawn")
-    granted = page.index("permission was given")
+    withdrawn = page.index("Permission was withdrawn")
+    granted = page.index("Permission was given")
+    assert "By you." in page
     assert withdrawn < granted
     assert "EDU_ATTENDANCE" not in page
 
