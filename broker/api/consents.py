@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from broker import consent_actions
 from broker.auth import Principal, Role, require_roles
@@ -117,6 +118,14 @@ def consent_receipt(
     ] = None,
 ) -> ReceiptRead:
     """The signed receipt of a grant, change or withdrawal (Kantara / ISO/IEC TS 27560 fields)."""
+    return signed_receipt(request, session, caller, consent_id, version=version, event=event)
+
+
+def signed_receipt(
+    request: Request, session: Session, caller: Principal, consent_id: uuid.UUID,
+    version: int | None = None, event: str | None = None,
+) -> ReceiptRead:
+    """A permission's signed receipt, for the API and for the family's download link."""
     consent = service.read_consent(session, consent_actions.actor_of(caller), consent_id)
     controller = service.controller_of(session, consent)
     public_url = _public_url(request)

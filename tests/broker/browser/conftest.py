@@ -47,7 +47,9 @@ def axe_source() -> str:
     return assets.AXE_SCRIPT.read_text("utf-8")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's synchronous API keeps an event loop running in the main thread while
+# it is open, so it must close when the browser tests end, before other tests call asyncio.run().
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(MISSING_CHROMIUM)
@@ -61,7 +63,7 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_app(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Any, str]]:
     """The broker app and its address, on a free local port, on a migrated SQLite database with the demo data."""
     port = free_port()
@@ -72,7 +74,7 @@ def live_app(chromium: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_tem
     app.state.database.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(live_app: tuple[Any, str]) -> str:
     """The live broker's address."""
     return live_app[1]
