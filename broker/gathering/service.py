@@ -139,74 +139,78 @@ def gather(
     """
     if who.organisation_id is None:
         raise Forbidden("Only staff of an organisation may gather records.")
+    unknown = sorted(set(categories or ()) - {c.value for c in DataCategory})
+    if unknown:
+        raise InvalidInput(f"Unknown data categories: {', '.join(unknown)}.")
     wanted = [c.value for c in requestable(list(DataCategory) if categories is None else categories)]
     if not wanted:
         raise InvalidInput("Ask for at least one category the broker may carry (tier 3 categories never are).")
     at = utcnow()
     refs = refs_in_force(session, registry, subject_id)
     held_by = holders(session, settings, registry)
-    results: dict[str, SourceResult] = {}
+    asked: dict[str, list[str]] = {}
     plans: dict[str, tuple[list[str], list[str]]] = {}
-    grounds: dict[str, dict[str, consent_service.CategoryDecision]] = {}
-    fresh_since = at - timedelta(hours=settings.bundle_fresh_hours)
+    consent_ids: set[str] = set()
+    # First pass reads only (nothing is written while the sources answer, so a withdrawal can
+    # commit meanwhile); the decision that governs release, and is audited, is taken afterwards.
     for adapter in registry:
         holder = held_by.get(adapter.name)
         mine = [c for c in wanted if adapter.supports(c)]
         if holder is None or not mine:
             continue
-        result = results[adapter.name] = SourceResult(adapter.name, holder, "not_asked")
+        asked[adapter.name] = mine
+        first = consent_service.decide(session, subject_id, who.organisation_id, purpose, mine, holder, at)
+        to_fetch = first.permitted_categories
+        consent_ids |= {str(c.consent_id) for c in first.categories if c.permitted and c.consent_id}
+        if reuse_fresh and to_fetch:
+            fresh = {row.category for row in repository.stored_items(
+                session, subject_id, adapter.name, to_fetch, since=at - timedelta(hours=settings.bundle_fresh_hours))}
+            to_fetch = [c for c in to_fetch if c not in fresh]
+        if to_fetch and adapter.name in refs:
+            plans[adapter.name] = (refs[adapter.name], to_fetch)
+    context = FetchContext(purpose=purpose, case_reference=case_reference, requesting_user=who.username,
+                           request_id=current_request_id(), consent_ids=sorted(consent_ids))
+    # A sync caller (FastAPI runs it in a worker thread): a private event loop is safe here.
+    outcomes = asyncio.run(_fetch(registry, plans, context, settings.gather_source_timeout_seconds)) if plans else {}
+    results = []
+    for name, mine in asked.items():
+        holder = held_by[name]
+        result = SourceResult(name, holder, "not_asked")
+        results.append(result)
+        # Decided again now: a permission withdrawn while the sources answered releases nothing.
         decision = consent_actions.decide(session, who, DecisionCreate(
             subject_id=subject_id, recipient_organisation_id=who.organisation_id, purpose=purpose,
-            holder_organisation_id=holder, categories=mine), at)
-        grounds[adapter.name] = {c.category: c for c in decision.categories if c.permitted}
+            holder_organisation_id=holder, categories=mine), utcnow())
+        grounds = {c.category: c for c in decision.categories if c.permitted}
         for c in decision.categories:
             if not c.permitted:
                 result.withheld.append(Withheld(c.category, c.reason))
                 result.missing_permission.append(c.category)
-        to_fetch = list(grounds[adapter.name])
-        if reuse_fresh and to_fetch:
-            stored = repository.stored_items(session, subject_id, adapter.name, to_fetch, since=fresh_since)
+        if reuse_fresh and grounds:
+            fetching = set(plans[name][1]) if name in plans else set()
+            stored = repository.stored_items(session, subject_id, name, [c for c in grounds if c not in fetching],
+                                             since=at - timedelta(hours=settings.bundle_fresh_hours))
             if stored:
                 result.released = _open(encryption, session, stored)
                 result.reused, result.status = True, "ok"
-                to_fetch = [c for c in to_fetch if c not in {row.category for row in stored}]
-        if to_fetch and adapter.name not in refs:
+                record(session, _event(who, "records.reused", "success", subject_id, purpose, case_reference, {
+                    "source_system": name,
+                    "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released],
+                }))
+        if name in outcomes:
+            result.status, result.reason = _status(outcomes[name])
+        elif grounds and not result.reused and name not in refs:
             result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
-        elif to_fetch:
-            plans[adapter.name] = (refs[adapter.name], to_fetch)
-    context = FetchContext(purpose=purpose, case_reference=case_reference, requesting_user=who.username,
-                           request_id=current_request_id(),
-                           consent_ids=sorted({str(c.consent_id) for g in grounds.values() for c in g.values() if c.consent_id}))
-    # A sync caller (FastAPI runs it in a worker thread): a private event loop is safe here.
-    outcomes = asyncio.run(_fetch(registry, plans, context, settings.gather_source_timeout_seconds)) if plans else {}
-    # Permissions may have been withdrawn while the sources answered: decide again, now.
-    still = {name: set(consent_service.decide(
-        session, subject_id, who.organisation_id, purpose, plans[name][1], results[name].holder_organisation_id,
-        utcnow()).permitted_categories) for name in outcomes}
-    for name, outcome in outcomes.items():
-        result = results[name]
-        result.status, result.reason = _status(outcome)
-        permitted_now = still[name]
-        for category in plans[name][1]:
-            if category not in permitted_now:
-                result.withheld.append(Withheld(category, "the permission was withdrawn or ended during the gather"))
-        items = [i for i in outcome.items if i.category.value in permitted_now]
-        stored = _store(session, who, encryption, subject_id, purpose, assessment_id, result.holder_organisation_id,
-                        grounds[name], items)
-        result.released += stored
-        if stored:
+        items = [i for i in outcomes[name].items if i.category.value in grounds] if name in outcomes else []
+        stored_now = _store(session, who, encryption, subject_id, purpose, assessment_id, holder, grounds, items)
+        result.released += stored_now
+        if stored_now:
             record(session, _event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
-                "source_system": name, "holder": str(result.holder_organisation_id),
+                "source_system": name, "holder": str(holder),
                 "assessment_id": str(assessment_id) if assessment_id else None,
-                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new} for r in stored],
+                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new} for r in stored_now],
             }))
-    for result in results.values():
-        if result.reused:
-            record(session, _event(who, "records.reused", "success", subject_id, purpose, case_reference, {
-                "source_system": result.source_system,
-                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released if not r.new],
-            }))
-    return GatherResult(subject_id, purpose, at, list(results.values()))
+    return GatherResult(subject_id, purpose, at, results)
 
 
 def _store(session: Session, who: Principal, encryption: RecordEncryption, subject_id: uuid.UUID, purpose: str,
