@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from adapters.errors import AdapterError
 from audit.errors import AuditError
 from broker import auditing
-from broker.api import assessments, break_glass, consents, ep_documents, health, identity_links, me, subjects
+from broker.api import assessments, break_glass, consents, ep_documents, gathering, health, identity_links, me, subjects
 from broker.api import audit as audit_api
 from broker.auth.dependencies import build_token_verifier
 from broker.auth.development import RedeemedCodes, provider_allowed
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _mount_simulators(app)
     app.include_router(assessments.router)
     app.include_router(break_glass.router)
+    app.include_router(gathering.router)
     install_api_docs(app)
     return app
 

@@ -15,6 +15,7 @@ import audit.models
 import broker.encryption.models
 import broker.assessments.models  # noqa: F401  (registers the tables on broker's MetaData)
 import broker.break_glass.models  # noqa: F401
+import broker.gathering.models  # noqa: F401
 import broker.models
 import consent.models
 from broker.db import normalise_database_url

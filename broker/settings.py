@@ -57,14 +57,16 @@ class SourceSystemSettings(BaseModel):
     verify_tls: bool = True
     module: str | None = None
     enabled: bool = True
+    # The organisation (its code) whose records this system holds: permissions name it as holder.
+    holder: str | None = None
 
 
 def _default_source_systems() -> dict[str, SourceSystemSettings]:
     return {
-        "education": SourceSystemSettings(kind="education"),
-        "social_care": SourceSystemSettings(kind="social_care"),
-        "educational_psychology": SourceSystemSettings(kind="educational_psychology"),
-        "ep_paper": SourceSystemSettings(kind="ep_paper", client_id=None, client_secret=None),
+        "education": SourceSystemSettings(kind="education", holder="SCH-RIVERSIDE"),
+        "social_care": SourceSystemSettings(kind="social_care", holder="NCC-CSC"),
+        "educational_psychology": SourceSystemSettings(kind="educational_psychology", holder="NCC-EPS"),
+        "ep_paper": SourceSystemSettings(kind="ep_paper", client_id=None, client_secret=None, holder="NCC-EPS"),
     }
 class SignInAudience(StrEnum):
     """Who signs in through a web sign-in provider: council staff, or families."""
@@ -136,6 +138,10 @@ class Settings(BaseSettings):
     # Source systems by name (JSON in BROKER_SOURCE_SYSTEMS); see the README on pointing each at a
     # real system.  Unset: the simulators in development and test, only the EP paper store in production.
     source_systems: dict[str, SourceSystemSettings] | None = None
+    # How old a gathered item may be and still be served again instead of fetched afresh.
+    bundle_fresh_hours: float = Field(default=24 * 28, gt=0, le=24 * 366)
+    # The longest one gather waits for any single source system before reporting it as timed out.
+    gather_source_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # None means: the simulators are mounted under /simulators in development and test, never in production.
     embedded_simulators: bool | None = None
     # Web sign-in: the council's staff directory and the citizen identity service for families.

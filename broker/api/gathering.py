@@ -1,0 +1,70 @@
+"""Gather once: a case's gather and bundle, and plain record requests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from broker.assessments import repository as assessment_repository
+from broker.assessments import service as assessments
+from broker.auth import Principal, Role, require_roles
+from broker.db import SessionDep
+from broker.encryption.service import RecordEncryptionDep
+from broker.errors import NotFound
+from broker.gathering import service
+from broker.gathering.repository import organisation_kind
+from broker.gathering.schemas import BundleRead, GatherRead, GatherRequest, RecordRequestCreate
+from broker.purposes import Purpose
+from consent.models import utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["gathering"])
+Caseworker = Annotated[Principal, Depends(require_roles(Role.caseworker))]
+_NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
+
+
+def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    assessment = assessments.visible_assessment(session, caller, assessment_id)
+    if assessment.organisation_id != caller.organisation_id:
+        raise NotFound("No such assessment.")
+    return assessment
+
+
+@router.post("/assessments/{assessment_id}/gather", response_model=GatherRead, responses=_NOT_FOUND)
+def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request, caller: Caseworker,
+           session: SessionDep, encryption: RecordEncryptionDep) -> GatherRead:
+    """Gather the case's records from every source system at once, under the family's permissions.
+
+    Per source: what was released (with provenance), what was withheld and why, which permission
+    is missing, and whether the source answered.  Gathering again fills any gap without duplicates."""
+    case = _own_case(session, caller, assessment_id)
+    result = service.gather(session, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                            subject_id=case.subject_id, purpose=case.purpose, categories=body.categories,
+                            assessment_id=case.id, case_reference=case.reference)
+    return GatherRead.of(result)
+
+
+@router.get("/assessments/{assessment_id}/bundle", response_model=BundleRead, responses=_NOT_FOUND)
+def read_bundle(assessment_id: uuid.UUID, caller: Caseworker, session: SessionDep,
+                encryption: RecordEncryptionDep) -> BundleRead:
+    """The gathered items the caller's organisation may still see for this case; items whose
+    permission has been withdrawn are not served, and the answer says why."""
+    case = _own_case(session, caller, assessment_id)
+    return BundleRead.of(service.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), utcnow())
+
+
+@router.post("/record-requests", response_model=GatherRead,
+             responses={403: {"description": "Your organisation may not act for this purpose."},
+                        404: {"description": "No such child."}})
+def record_request(body: RecordRequestCreate, request: Request, caller: Caseworker, session: SessionDep,
+                   encryption: RecordEncryptionDep) -> GatherRead:
+    """Request a child's records for a purpose other than a case: items stored within the
+    freshness window are served again (with their age and provenance) instead of fetched."""
+    service.check_purpose(caller, organisation_kind(session, caller.organisation_id), Purpose(body.purpose))
+    if assessment_repository.get_subject(session, body.subject_id) is None:
+        raise NotFound("No such child or young person.")
+    result = service.gather(session, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                            subject_id=body.subject_id, purpose=body.purpose.value, categories=body.categories,
+                            reuse_fresh=True)
+    return GatherRead.of(result)

@@ -1,0 +1,55 @@
+"""Queries for gathered items."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from broker.gathering.models import GatheredItem
+from consent.models import Organisation
+
+
+def organisation_ids_by_code(session: Session, codes: Iterable[str]) -> dict[str, uuid.UUID]:
+    return {code: id_ for code, id_ in session.execute(
+        select(Organisation.code, Organisation.id).where(Organisation.code.in_(list(codes))))}
+
+
+def insert_new(session: Session, values: list[dict[str, object]]) -> None:
+    """Insert items, skipping any already stored for the child (a concurrent gather included)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.flush()
+    session.connection().execute(insert(GatheredItem.__table__).values(values).on_conflict_do_nothing(
+        index_elements=["subject_id", "source_system", "source_record_id"]))
+
+
+def items_by_source_ids(session: Session, subject_id: uuid.UUID, source_system: str,
+                        source_record_ids: Sequence[str]) -> list[GatheredItem]:
+    return list(session.scalars(select(GatheredItem).where(
+        GatheredItem.subject_id == subject_id, GatheredItem.source_system == source_system,
+        GatheredItem.source_record_id.in_(list(source_record_ids))).order_by(GatheredItem.source_record_id)
+        .execution_options(populate_existing=True)))
+
+
+def stored_items(session: Session, subject_id: uuid.UUID, source_system: str | None,
+                 categories: Sequence[str] | None, since: datetime | None = None) -> list[GatheredItem]:
+    query = select(GatheredItem).where(GatheredItem.subject_id == subject_id)
+    if source_system is not None:
+        query = query.where(GatheredItem.source_system == source_system)
+    if categories is not None:
+        query = query.where(GatheredItem.category.in_(list(categories)))
+    if since is not None:
+        query = query.where(GatheredItem.retrieved_at >= since)
+    return list(session.scalars(query.order_by(GatheredItem.source_system, GatheredItem.source_record_id)))
+
+
+def organisation_kind(session: Session, organisation_id: uuid.UUID | None) -> str | None:
+    if organisation_id is None:
+        return None
+    organisation = session.get(Organisation, organisation_id)
+    return organisation.kind if organisation else None

@@ -1,0 +1,134 @@
+"""What the gather, bundle and record-request endpoints accept and answer."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from broker.gathering.service import BundleResult, GatherResult, Released, SourceResult, Withheld
+from broker.purposes import Purpose
+
+
+class GatherRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"categories": ["EP_ADVICE", "SC_ASSESSMENT"]}]})
+
+    categories: list[str] | None = Field(
+        default=None, max_length=40,
+        description="Data categories to gather; omitted: every category the broker may carry.")
+
+
+class RecordRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "SHORT_BREAKS",
+        "categories": ["SC_ASSESSMENT", "EDU_ATTENDANCE"]}]})
+
+    subject_id: uuid.UUID
+    purpose: Purpose
+    categories: list[str] = Field(min_length=1, max_length=40)
+
+
+class Provenance(BaseModel):
+    source_system: str
+    source_record_id: str
+    holder_organisation_id: uuid.UUID
+    retrieved_at: datetime
+    age_seconds: int = Field(description="How long ago the source released it")
+    content_hash: str
+    gathered_under_consent_id: uuid.UUID | None
+    gathered_under_consent_version: int | None
+
+
+class ItemRead(BaseModel):
+    id: uuid.UUID
+    category: str
+    title: str
+    effective_date: date | None
+    media_type: str | None
+    sensitivity: str
+    content: dict[str, Any] | None
+    document_base64: str | None
+    newly_gathered: bool
+    provenance: Provenance
+
+    @classmethod
+    def of(cls, released: Released, now: datetime) -> ItemRead:
+        row = released.item
+        return cls(
+            id=row.id, category=row.category, title=released.title, effective_date=row.effective_date,
+            media_type=row.media_type, sensitivity=row.sensitivity, content=released.content,
+            document_base64=base64.b64encode(released.document).decode() if released.document is not None else None,
+            newly_gathered=released.new,
+            provenance=Provenance(
+                source_system=row.source_system, source_record_id=row.source_record_id,
+                holder_organisation_id=row.holder_organisation_id, retrieved_at=row.retrieved_at,
+                age_seconds=max(0, int((now - row.retrieved_at).total_seconds())), content_hash=row.content_hash,
+                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version))
+
+
+class WithheldRead(BaseModel):
+    category: str
+    reason: str
+
+    @classmethod
+    def of(cls, w: Withheld) -> WithheldRead:
+        return cls(category=w.category, reason=w.reason)
+
+
+class SourceRead(BaseModel):
+    source_system: str
+    holder_organisation_id: uuid.UUID | None
+    status: str = Field(description="ok, timeout, down, not_linked (no record link in force) or not_asked (nothing permitted)")
+    reason: str | None
+    served_from_store: bool
+    released: list[ItemRead]
+    withheld: list[WithheldRead]
+    missing_permission: list[str] = Field(description="Categories to ask the family for, from this holder")
+
+    @classmethod
+    def of(cls, s: SourceResult, now: datetime) -> SourceRead:
+        return cls(source_system=s.source_system, holder_organisation_id=s.holder_organisation_id, status=s.status,
+                   reason=s.reason, served_from_store=s.reused, released=[ItemRead.of(r, now) for r in s.released],
+                   withheld=[WithheldRead.of(w) for w in s.withheld], missing_permission=s.missing_permission)
+
+
+class MissingPermission(BaseModel):
+    """One consent request that would cover exactly what is missing (POST /api/v1/consent-requests)."""
+
+    purpose: str
+    categories: list[str]
+    holder_organisation_ids: list[uuid.UUID]
+
+
+class GatherRead(BaseModel):
+    subject_id: uuid.UUID
+    purpose: str
+    gathered_at: datetime
+    complete: bool = Field(description="Every asked source answered and nothing is missing")
+    sources: list[SourceRead]
+    missing_permission: MissingPermission | None
+
+    @classmethod
+    def of(cls, result: GatherResult) -> GatherRead:
+        missing_cats = sorted({c for s in result.sources for c in s.missing_permission})
+        missing_holders = sorted({s.holder_organisation_id for s in result.sources
+                                  if s.missing_permission and s.holder_organisation_id}, key=str)
+        return cls(
+            subject_id=result.subject_id, purpose=result.purpose, gathered_at=result.at,
+            complete=not missing_cats and all(s.status in ("ok", "not_asked") for s in result.sources),
+            sources=[SourceRead.of(s, result.at) for s in result.sources],
+            missing_permission=MissingPermission(purpose=result.purpose, categories=missing_cats,
+                                                 holder_organisation_ids=missing_holders) if missing_cats else None)
+
+
+class BundleRead(BaseModel):
+    items: list[ItemRead]
+    not_served: list[WithheldRead] = Field(description="Categories gathered earlier that are no longer served, and why")
+
+    @classmethod
+    def of(cls, result: BundleResult, now: datetime) -> BundleRead:
+        return cls(items=[ItemRead.of(r, now) for r in result.served],
+                   not_served=[WithheldRead.of(w) for w in result.not_served])
