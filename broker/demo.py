@@ -292,19 +292,22 @@ def seed_permissions(session: Session, public_url: str = "http://127.0.0.1:8000"
 
 
 def list_users(session: Session, on: date) -> list[dict[str, object]]:
-    """The demo accounts, with the subjects each family account may decide for on ``on``."""
+    """The demo accounts people sign in with, and the subjects each family account may decide for on ``on``.
+
+    Machine clients (role ``system``) are not people's logins: ``broker dev-client`` gives theirs.
+    """
     organisations = {o.id: o.code for o in session.scalars(select(Organisation))}
     result = []
-    for user in session.scalars(select(User).order_by(User.username)):
-        entry: dict[str, object] = {
+    for user in session.scalars(select(User).where(User.role != "system").order_by(User.username)):
+        children = (
+            [str(s) for s in subjects_decided_by(session, user.person_id, on)]
+            if user.role == "family" and user.person_id else []
+        )
+        result.append({
             "username": user.username,
             "display_name": user.display_name,
             "role": user.role,
             "organisation": organisations.get(user.organisation_id) if user.organisation_id else None,
-        }
-        if user.role == "family":
-            entry["children"] = (
-                [str(s) for s in subjects_decided_by(session, user.person_id, on)] if user.person_id else []
-            )
-        result.append(entry)
+            "children": children,
+        })
     return result
