@@ -20,6 +20,7 @@ from broker.auth.sign_in import build_oauth, sign_in_providers
 from broker.db import Database
 from broker.encryption.service import RecordEncryption
 from broker.errors import install_error_handlers
+from broker.refusals import audit_refusal
 from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sign_in_providers = sign_in_providers(settings)
     app.state.sign_in_limiter = RateLimiter(settings.sign_in_rate_limit_per_minute)
 
-    install_error_handlers(app, domain_roots=(ConsentError, AuditError, AdapterError))
+    install_error_handlers(app, domain_roots=(ConsentError, AuditError, AdapterError), on_refusal=audit_refusal)
     install_web(app, settings)
     install_sign_in(app)
     app.add_middleware(RequestContextMiddleware)

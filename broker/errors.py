@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from broker.logging import current_request_id
@@ -118,15 +120,27 @@ def problem_response(
     )
 
 
-def install_error_handlers(app: FastAPI, domain_roots: tuple[type[Exception], ...] = ()) -> None:
+RefusalHook = Callable[[Request, int, str], None]
+
+
+def install_error_handlers(
+    app: FastAPI, domain_roots: tuple[type[Exception], ...] = (), on_refusal: RefusalHook | None = None,
+) -> None:
     """Render every error, expected or not, the same way; never leak a stack trace.
 
     ``domain_roots`` are the root error classes of the other packages; their subclasses named
     NotFound, InvalidInput, Conflict or NotPermitted map to 404, 422, 409 and 403.
+    ``on_refusal(request, status, detail)`` is called (in a worker thread, after the request's own
+    transaction has ended) for every refusal and every error, so that it can be audited.
     """
+
+    async def _refused(request: Request, status: int, detail: str) -> None:
+        if on_refusal is not None and status >= 400:
+            await run_in_threadpool(on_refusal, request, status, detail)
 
     async def _domain_error(request: Request, exc: Exception) -> Response:
         status = _status_of_domain_error(exc)
+        await _refused(request, status, str(exc))
         return problem_response(request, status, HTTPStatus(status).phrase, str(exc))
 
     for root in domain_roots:
@@ -147,6 +161,7 @@ def install_error_handlers(app: FastAPI, domain_roots: tuple[type[Exception], ..
         headers = {"Retry-After": "5"} if exc.status == 503 else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
+        await _refused(request, exc.status, exc.detail)
         return problem_response(request, exc.status, exc.title, exc.detail, exc.extra, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -163,11 +178,13 @@ def install_error_handlers(app: FastAPI, domain_roots: tuple[type[Exception], ..
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
         detail = exc.detail if isinstance(exc.detail, str) else title
+        await _refused(request, exc.status_code, detail)
         return problem_response(request, exc.status_code, title, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        await _refused(request, 500, f"An unexpected error occurred ({type(exc).__name__}).")
         # Starlette answers unhandled errors outside every middleware, so the security headers
         # middleware never sees this response: give it the same headers here.
         headers = {**getattr(request.app.state, "security_headers", {}), "Cache-Control": "no-store"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from broker.assessments import service
 from broker.assessments.clocks import EXCEPTION_CODES
@@ -17,6 +17,7 @@ from broker.auth import Principal, Role, require_roles
 from broker import auditing
 from broker.db import DatabaseDep, SessionDep
 from broker.errors import Forbidden
+from broker.refusals import mark_audited
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
@@ -29,7 +30,7 @@ _NOT_FOUND = {404: {"description": "No such case, or not one of your organisatio
              responses={403: {"description": "Your organisation may not act for this purpose."},
                         404: {"description": "No such child."}})
 def open_assessment(
-    data: AssessmentCreate, caller: Caller, session: SessionDep, database: DatabaseDep
+    data: AssessmentCreate, caller: Caller, session: SessionDep, database: DatabaseDep, request: Request
 ) -> AssessmentRead:
     """Open an EHC needs assessment for a child; ``received_on`` is day 0 of the statutory clocks.
 
@@ -44,6 +45,7 @@ def open_assessment(
             caller, "assessment.open_refused", outcome="refused", subject_id=data.subject_id,
             purpose=data.purpose.value, reason=refusal.detail,
         ))
+        mark_audited(request)
         raise
     return service.describe_assessment(session, assessment, today)
 

@@ -66,8 +66,14 @@ def test_a_family_grants_reads_and_withdraws_and_a_second_withdrawal_conflicts(c
     assert "already been withdrawn" in again.json()["detail"]
     assert _count(database, ConsentStatusEvent) == events
     with database.sessions() as s:
-        audited = [(e.event_type, e.actor_username, e.details.get("consent_id")) for e in entries_since(s, start)]
+        entries = entries_since(s, start)
+    audited = [(e.event_type, e.actor_username, e.details.get("consent_id")) for e in entries[:2]]
     assert audited == [("consent.granted", "sarah.clarke", consent["id"]), ("consent.withdrawn", "david.clarke", consent["id"])]
+    # The refused second withdrawal changed nothing, yet is on the record, in an entry of its own.
+    refused = entries[2:]
+    assert [(e.event_type, e.outcome, e.actor_username) for e in refused] == [("request.refused", "refused", "sarah.clarke")]
+    assert refused[0].details["path_params"] == {"consent_id": consent["id"]}
+    assert refused[0].details["status"] == 409 and "already been withdrawn" in refused[0].reason
 
 
 def test_families_reach_only_their_own_children(client: TestClient, auth_headers) -> None:
@@ -101,7 +107,11 @@ def test_bad_grants_are_clear_problems_and_change_nothing(client: TestClient, au
     assert words in response.json()["detail"]
     assert _count(database, ConsentVersion) == before
     with database.sessions() as s:
-        assert [e.event_type for e in entries_since(s, start) if e.event_type.startswith("consent")] == []
+        entries = entries_since(s, start)
+    # Nothing granted, but the refusal is on the record, in a transaction of its own.
+    assert [(e.event_type, e.outcome, e.actor_username, e.details["status"]) for e in entries] == [
+        ("request.refused", "refused", "sarah.clarke", status)]
+    assert words in entries[0].reason
 
 
 def test_staff_recording_for_a_grantor_without_standing_is_refused(client: TestClient, auth_headers, database) -> None:
@@ -127,9 +137,14 @@ def test_a_request_tells_each_parent_and_each_answers_once(client: TestClient, a
     part = client.post(url, json={"answer": "approve_part", "categories": ["EDU_ADVICE"]}, headers=auth_headers("sarah.clarke"))
     assert part.status_code == 200 and part.json()["consent"]["versions"][0]["scope"][0]["data_category"] == "EDU_ADVICE"
     answers = _count(database, ConsentRequestAnswer)
+    with database.sessions() as s:
+        start = next_seq(s)
     twice = client.post(url, json={"answer": "decline"}, headers=auth_headers("sarah.clarke"))
     assert twice.status_code == 409 and "already answered" in twice.json()["detail"]
     assert _count(database, ConsentRequestAnswer) == answers
+    with database.sessions() as s:
+        refused = entries_since(s, start)
+    assert [(e.event_type, e.details["path_params"]["request_id"]) for e in refused] == [("request.refused", request["id"])]
     declined = client.post(url, json={"answer": "decline"}, headers=auth_headers("david.clarke")).json()
     assert declined["request"]["conflict"] is True and declined["consent"] is None
     seen = client.get(f"/api/v1/consent-requests/{request['id']}", headers=auth_headers("sen.caseworker")).json()
