@@ -130,6 +130,7 @@ def erase_items(
         return 0
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("PRAGMA secure_delete=ON"))
+    key_repository.lock_live_keys(session, subject_id)
     deleted = list(session.scalars(
         delete(GatheredItem).where(GatheredItem.id.in_(ids)).returning(GatheredItem.id)
         .execution_options(synchronize_session=False)))

@@ -128,3 +128,29 @@ def test_the_command_dry_run_then_apply_then_again(
     assert again.exit_code == 0 and "0 item(s) of 0 child(ren) erased" in again.output
     with database.sessions() as session:
         assert item_ids(session) == {stored["open"], stored["kept"]}
+
+
+def test_an_erasure_waits_for_an_item_being_sealed_meanwhile_and_keeps_it_readable(
+        database: Database, settings: Settings, stored: dict) -> None:  # type: ignore[type-arg]
+    """A gather sealing a new item of the child while retention re-keys them: the erasure waits for
+    it and re-seals it too, so the new item is never left under the destroyed key."""
+    import threading
+    import time
+
+    encryption = RecordEncryption.from_settings(settings)
+    gathering = database.sessions()
+    try:
+        sealed_meanwhile = store_item(gathering, encryption, text="sealed-while-erasing")
+        runs: list[int] = []
+        eraser = threading.Thread(target=lambda: runs.append(_erase_at(database, settings, datetime(2026, 2, 1, tzinfo=UTC))))
+        eraser.start()
+        time.sleep(1.0)
+        assert eraser.is_alive(), "the erasure must wait for the transaction sealing under the child's key"
+        gathering.commit()
+    finally:
+        gathering.close()
+    eraser.join(timeout=60)
+    assert runs == [3]
+    with database.sessions() as session:
+        assert item_ids(session) == {stored["open"], stored["kept"], sealed_meanwhile}
+        assert read_text(session, encryption, sealed_meanwhile) == "sealed-while-erasing"
