@@ -94,3 +94,13 @@ def test_the_command_writes_a_private_json_file_and_report(
     assert stat.S_IMODE((out / f"sar-{LEO}.json").stat().st_mode) == 0o600
     assert CliRunner().invoke(cli, ["sar", "export", "not-a-uuid"]).exit_code == 2
     assert CliRunner().invoke(cli, ["sar", "export", str(demo_id("person:nobody")), "--out", str(out)]).exit_code == 1
+
+
+def test_the_report_shows_requests_and_each_deciders_answer(database: Database, settings: Settings, demo) -> None:  # type: ignore[no-untyped-def]
+    with database.sessions() as session:
+        export = subject_access_export(session, RecordEncryption.from_settings(settings), demo_id("person:amelia"))
+    answers = {d["name"]: d["answer"] for r in export["consent_requests"] for d in r["deciders"]}
+    assert set(answers.values()) >= {"approve_all", "decline"}
+    page = render_report(export)
+    assert "Requests for permission and the answers" in page and "approve all" in page and "decline" in page
+    assert "SC_ASSESSMENT" not in page.split("Who has seen")[0]  # labels, not codes, above the raw log
