@@ -52,6 +52,8 @@ WHAT = {
     "identity.matched": "matched your child's records between systems",
     "identity.unmatched": "unmatched your child's records between systems",
     "records.shredded": "erased the copies of your child's records the broker kept",
+    "records.erased": "erased copies of your child's records the broker no longer needed or had permission to keep",
+    "subject_access.exported": "prepared a copy of everything the broker holds about your child",
 }
 
 WHY = {

@@ -12,6 +12,7 @@ from audit.errors import AuditError
 from broker import auditing
 from broker.api import assessments, break_glass, consents, ep_documents, gathering, health, identity_links, me, subjects
 from broker.api import audit as audit_api
+from broker.api import subject_access as subject_access_api
 from broker.auth.dependencies import build_token_verifier
 from broker.auth.development import RedeemedCodes, provider_allowed
 from broker.auth.rate_limit import RateLimiter
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessments.router)
     app.include_router(break_glass.router)
     app.include_router(gathering.router)
+    app.include_router(subject_access_api.router)
     install_api_docs(app)
     return app
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import typer
 
 from broker.encryption.cli import keys_app
+from broker.records_cli import retention_app, sar_app
 from broker.settings import Settings
 
 app = typer.Typer(
@@ -20,6 +21,8 @@ demo_app = typer.Typer(help="Demo data for the embedded default (development onl
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
+app.add_typer(sar_app, name="sar")
 consent_app = typer.Typer(help="Family permissions (consents) and consent requests.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 audit_app = typer.Typer(

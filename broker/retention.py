@@ -1,7 +1,7 @@
 """How long the broker keeps a stored record item: rules per purpose and data category.
 
 Pure rule evaluation, no database: the gather flow stores each item with its purpose, category,
-case and retrieval time, and a daily ``broker retention apply`` (to be built with the items table)
+case and retrieval time, and a daily ``broker retention apply`` (``broker.erasure``)
 shreds or deletes what ``retention_deadline`` says has expired.
 
 A rule matches a purpose and a data category, either of which may be ``*``; the most specific

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from broker import consent_actions
+from broker import consent_actions, erasure
 from broker.auth import Principal, Role, require_roles
 from broker.db import SessionDep
+from broker.encryption.service import RecordEncryptionDep
 from broker.keys import ed25519_key
 from consent import fhir, receipts, service
 from consent.models import utcnow
@@ -103,9 +104,11 @@ def change_consent(consent_id: uuid.UUID, data: ConsentChange, session: SessionD
 
 
 @router.post("/consents/{consent_id}/withdraw", response_model=ConsentRead)
-def withdraw_consent(consent_id: uuid.UUID, data: ConsentWithdraw, session: SessionDep, caller: Grantor) -> ConsentRead:
-    """Withdraw a permission. Sharing under it stops the moment this succeeds."""
-    return consent_actions.withdraw(session, caller, consent_id, data)
+def withdraw_consent(consent_id: uuid.UUID, data: ConsentWithdraw, request: Request, session: SessionDep,
+                     caller: Grantor, encryption: RecordEncryptionDep) -> ConsentRead:
+    """Withdraw a permission. Sharing under it stops the moment this succeeds, and stored copies
+    held only under it are erased (after the council's grace period, if it has one)."""
+    return erasure.withdraw(session, caller, consent_id, data, request.app.state.settings, encryption)
 
 
 @router.get("/consents/{consent_id}/receipt", response_model=ReceiptRead)

@@ -30,9 +30,20 @@ _KEY_BY_ID = select(_KEYS.id, _KEYS.subject_id, _KEYS.purpose, _KEYS.wrapped_key
 )
 
 
+# Sealing holds the live key in share mode until the transaction ends, so an erasure that re-keys
+# the subject (``lock_live_keys``) waits for items being sealed under it and then sees them.
+_LIVE_KEY_SHARED = _LIVE_KEY.with_for_update(read=True)
+
+
 def live_data_key(session: Session, subject_id: uuid.UUID, purpose: str) -> Row | None:
     """The subject's live data key row (always read from the database, never the identity map)."""
-    return session.connection().execute(_LIVE_KEY, {"subject_id": subject_id, "purpose": purpose}).one_or_none()
+    return session.connection().execute(_LIVE_KEY_SHARED, {"subject_id": subject_id, "purpose": purpose}).one_or_none()
+
+
+def lock_live_keys(session: Session, subject_id: uuid.UUID) -> None:
+    """Lock the subject's live data keys for a re-key: waits for transactions sealing under them."""
+    session.execute(select(SubjectDataKey.id).where(
+        SubjectDataKey.subject_id == subject_id, SubjectDataKey.destroyed_at.is_(None)).with_for_update())
 
 
 def data_key_by_id(session: Session, key_id: uuid.UUID) -> Row | None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from broker import consent_actions, family_view
+from broker import consent_actions, erasure, family_view
 from broker.api.consents import signed_receipt
 from broker.auth.principal import Principal, Role
 from broker.auth.relationships import PageSubjectInScope
@@ -161,7 +161,8 @@ def withdraw(request: Request, caller: Family, subject: PageSubjectInScope, cons
         return render_form_page(request, "family/withdraw.html", state, {
             "child": _child(caller, subject), "permission": _active(session, caller, subject, consent_id),
         })
-    consent_actions.withdraw(session, caller, consent_id, ConsentWithdraw(reason=reason or None))
+    erasure.withdraw(session, caller, consent_id, ConsentWithdraw(reason=reason or None),
+                     request.app.state.settings, request.app.state.record_encryption)
     return RedirectResponse(f"/family/{subject.id}/permissions?withdrawn={consent_id}", status_code=303)
 
 
