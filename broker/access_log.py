@@ -52,6 +52,7 @@ WHAT = {
     "identity.matched": "matched your child's records between systems",
     "identity.unmatched": "unmatched your child's records between systems",
     "records.shredded": "erased the copies of your child's records the broker kept",
+    "records.previewed": "looked at a preview of what the services would share",
 }
 
 WHY = {
