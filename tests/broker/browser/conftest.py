@@ -2,12 +2,14 @@
 
 Every page a test reaches is checked with axe-core (from the npm registry, installed by
 ``make assets``); a serious or critical violation fails the test, and the terminal summary lists
-the results per page.  Without ``/usr/bin/chromium`` the tests are skipped and the summary says so.
+the results per page (also written as JSON to the file named by ``BROKER_AXE_RESULTS``, if set).
+Without ``/usr/bin/chromium`` the tests are skipped and the summary says so.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +40,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             serious = sum(1 for f in found if f.endswith(SERIOUS))
             listed = ", ".join(sorted(found)) or "none"
             terminalreporter.write_line(f"{page:<28} {serious} serious or critical; all: {listed}")
+        target = os.environ.get("BROKER_AXE_RESULTS")
+        if target:
+            Path(target).write_text(json.dumps(_by_impact(), indent=2, sort_keys=True) + "\n", "utf-8")
+            terminalreporter.write_line(f"axe-core results written to {target}")
+
+
+def _by_impact() -> dict[str, dict[str, int]]:
+    """Page (and width) -> how many distinct rules each impact level broke there."""
+    table: dict[str, dict[str, int]] = {}
+    for page, found in AXE_RESULTS.items():
+        counts = dict.fromkeys(("minor", "moderate", "serious", "critical"), 0)
+        for rule in found:
+            impact = rule.rsplit(":", 1)[1]
+            counts[impact] = counts.get(impact, 0) + 1
+        table[page] = counts
+    return table
 
 
 @pytest.fixture(scope="session")
