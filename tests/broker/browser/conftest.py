@@ -25,6 +25,12 @@ from tests.broker.web.example_form import add_example_form
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"
 SERIOUS = ("serious", "critical")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _page_name(path: str) -> str:
+    """The page a path shows, without its ids and query: results of one page, whoever's, together."""
+    return _ID.sub("{id}", path.split("?")[0])
 
 # page and width -> the ids and impacts of the violations found there, across the session
 AXE_RESULTS: dict[str, set[str]] = {}
@@ -130,6 +136,13 @@ class Visitor:
             self.page.click(selector)
         self.check_accessibility()
 
+    def follow_menu(self, href: str) -> None:
+        """Follow a link of the service navigation, opening its menu first where a narrow screen hides it."""
+        toggle = self.page.locator("button.govuk-service-navigation__toggle")
+        if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        self.click(f"a.govuk-service-navigation__link[href='{href}']")
+
     def check_accessibility(self) -> None:
         self.page.wait_for_load_state("load")
         if self.javascript:
@@ -158,7 +171,7 @@ class Visitor:
             ".map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target)}))"
         )
         serious = [v for v in violations if v["impact"] in SERIOUS]
-        key = f"{self.path} ({self.page.viewport_size['width']}px)"
+        key = f"{_page_name(self.path)} ({self.page.viewport_size['width']}px)"
         AXE_RESULTS.setdefault(key, set()).update(f"{v['id']}:{v['impact']}" for v in violations)
         self.checked.add(self.page.url.split("#")[0])
         assert not serious, f"axe-core found serious accessibility problems on {self.path}:\n" + json.dumps(

@@ -29,7 +29,7 @@ def _categories(visitor: Visitor, selector: str) -> set[str]:
 
 
 def _gather(sen: Visitor) -> None:
-    sen.click("a.govuk-service-navigation__link[href='/assessments']")
+    sen.follow_menu("/assessments")
     sen.click("#cases a:has-text('Leo Walsh')")
     sen.click("#gather")
     assert "What was gathered for Leo Walsh" in sen.page.inner_text("h1")
@@ -39,7 +39,7 @@ def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdr
     sen = _signed_in(visitor_factory, "sen.caseworker")
     page = sen.page
     # Find the child and open an assessment for him.
-    sen.click("a.govuk-service-navigation__link[href='/children/find']")
+    sen.follow_menu("/children/find")
     page.get_by_label("NHS number or UPN").fill("4505577104")
     sen.click("button.govuk-button")
     sen.click("#results-list a:has-text('Open an EHC needs assessment')")
@@ -72,7 +72,7 @@ def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdr
     # The mother previews what each service would share, then agrees to the psychologist's part only.
     emma = _signed_in(visitor_factory, "emma.walsh", viewport=PHONE)
     family = emma.page
-    emma.click("a.govuk-service-navigation__link[href='/family']")
+    emma.follow_menu("/family")
     emma.click("#children a[href$='/requests']")
     emma.click("#requests a")
     assert "educational psychology reports and advice" in family.inner_text("main")
@@ -98,7 +98,7 @@ def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdr
     assert "Under permission" in page.inner_text("#items") and "Held by" in page.inner_text("#items")
 
     # The mother withdraws; the caseworker sees the permission gone and the items no longer served.
-    emma.click("a.govuk-service-navigation__link[href='/family']")
+    emma.follow_menu("/family")
     emma.click("#children a[href$='/permissions']")
     in_force = family.locator("#permissions li", has_text="In force").first
     emma.click(f"#{in_force.get_attribute('id')} a.govuk-button--warning")
@@ -119,7 +119,7 @@ def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdr
 def test_a_caseworker_records_advice_and_sees_the_overdue_advice(visitor_factory: Any) -> None:
     sen = _signed_in(visitor_factory, "sen.caseworker", viewport=PHONE, java_script_enabled=False)
     page = sen.page
-    sen.click("a.govuk-service-navigation__link[href='/assessments']")
+    sen.follow_menu("/assessments")
     amelia = page.locator("#cases > li", has_text="Amelia Clarke")
     assert "Overdue advice" in amelia.inner_text() and "Psychological advice" in amelia.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -132,5 +132,5 @@ def test_a_caseworker_records_advice_and_sees_the_overdue_advice(visitor_factory
     sen.click("button.govuk-button")
     assert "Advice request recorded" in page.inner_text(".govuk-notification-banner")
     assert "Social care advice" in page.inner_text("#advice")
-    sen.click("a.govuk-service-navigation__link[href='/identity-reviews']")
+    sen.follow_menu("/identity-reviews")
     assert page.inner_text("h1") == "Possible matches to check"

@@ -55,7 +55,7 @@ def test_a_young_person_takes_over_at_16(visitor_factory: Any, live_app: tuple[A
     jordan = visitor_factory(viewport=PHONE)
     jordan.sign_in("jordan.hughes")
     jordan.goto("/")
-    jordan.click("a.govuk-service-navigation__link[href='/family']")
+    jordan.follow_menu("/family")
     page = jordan.page
     assert "decisions about sharing your information are yours" in page.inner_text("#decisions-are-yours").lower()
     assert "1 request waiting for your answer" in page.inner_text("#children")
@@ -67,7 +67,7 @@ def test_a_young_person_takes_over_at_16(visitor_factory: Any, live_app: tuple[A
     jordan.click("button.govuk-button:has-text('Send your answer')")
     assert "Your answer has been sent" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    jordan.click("a.govuk-service-navigation__link[href='/family']")
+    jordan.follow_menu("/family")
     assert "0 requests waiting for your answer" in page.inner_text("#children")
     jordan.click("#children a[href$='/access']")
     history = page.inner_text("#access-history")
