@@ -42,6 +42,10 @@ ADVICE_LABELS = {
     AdviceType.preparing_for_adulthood: "Preparing for adulthood",
     AdviceType.other: "Other advice",
 }
+SOURCE_SYSTEMS = {
+    "education": "Education records system", "social_care": "Social care records system",
+    "educational_psychology": "Educational psychology records system", "ep_paper": "Scanned paper files",
+}
 SOURCE_STATUS = {
     "ok": "Answered", "timeout": "Did not answer in time", "down": "Not available",
     "not_linked": "Child's record not linked yet", "not_asked": "Not asked: no permission",
@@ -184,7 +188,7 @@ def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form:
     return _page(request, "casework/gathered.html", {
         "case": case, "name": full_name(_subject(session, case.subject_id)), "result": read, "discovery": found,
         "holders": _organisations(session, {s.holder_organisation_id for s in read.sources if s.holder_organisation_id}),
-        "status_labels": SOURCE_STATUS, "label": category_label,
+        "status_labels": SOURCE_STATUS, "systems": SOURCE_SYSTEMS, "label": category_label,
     })
 
 

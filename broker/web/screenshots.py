@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import select
-
-from broker.auth.principal import Principal, Role
 from broker.demo import demo_id
-from broker.models import User
 from broker.web import assets
 from broker.web.browser import CHROMIUM, DESKTOP, PHONE, demo_app, free_port, launch_chromium, serving
 
@@ -60,29 +54,11 @@ SIGNED_IN = [
 ]
 
 
-def _principals(app: FastAPI) -> dict[str, Principal]:
-    with app.state.database.sessions() as session:
-        return {
-            user.username: Principal(
-                user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
-                organisation_id=user.organisation_id, person_id=user.person_id,
-            )
-            for user in session.scalars(select(User))
-        }
-
-
-def _sign_in_as(app: FastAPI) -> Callable[[str | None], None]:
-    """Show pages signed in as a demo account: on this in-process app only, which the script builds
-    on a throwaway database (the pages' own sign-in needs an identity provider).  Returns the
-    function that changes who is signed in."""
-    principals = _principals(app)
-    current: dict[str, Principal | None] = {"who": None}
-    app.state.web_principal = lambda request: current["who"]
-
-    def switch(username: str | None) -> None:
-        current["who"] = principals[username] if username else None
-
-    return switch
+def _sign_in(page: Any, base_url: str, username: str) -> None:
+    """Sign in the way a person does, through the development identity provider of this throwaway app."""
+    page.goto(base_url + "/sign-in/development")
+    with page.expect_navigation():
+        page.click(f"form:has(input[name='username'][value='{username}']) button")
 
 
 def _photograph(page: Any, target: Path) -> Path:
@@ -104,18 +80,24 @@ def take(output: Path = OUTPUT) -> list[Path]:
     with tempfile.TemporaryDirectory() as data_dir:
         port = free_port()
         app = demo_app(Path(data_dir), port)
-        sign_in = _sign_in_as(app)
         with serving(app, port) as base_url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             for width_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-                context = browser.new_context(viewport=viewport)
-                page = context.new_page()
-                sign_in(None)
+                pages: dict[str | None, Any] = {}
+
+                def as_user(username: str | None) -> Any:
+                    if username not in pages:
+                        pages[username] = browser.new_context(viewport=viewport).new_page()
+                        if username:
+                            _sign_in(pages[username], base_url, username)
+                    return pages[username]
+
                 for name, path in PAGES.items():
+                    page = as_user(None)
                     page.goto(base_url + path)
                     written.append(_photograph(page, output / f"{name}-{width_name}.png"))
-                sign_in(CASEWORKER)
                 for name, fields in SEARCHES.items():
+                    page = as_user(CASEWORKER)
                     page.goto(base_url + "/children/find")
                     for selector, value in fields.items():
                         page.fill(selector, value)
@@ -123,13 +105,14 @@ def take(output: Path = OUTPUT) -> list[Path]:
                         page.click("button.govuk-button")
                     written.append(_photograph(page, output / f"{name}-{width_name}.png"))
                 for name, username, path, button in SIGNED_IN:
-                    sign_in(username)
+                    page = as_user(username)
                     page.goto(base_url + path)
                     if button:
                         with page.expect_navigation(timeout=60_000):
                             page.click(button)
                     written.append(_photograph(page, output / f"{name}-{width_name}.png"))
-                context.close()
+                for page in pages.values():
+                    page.context.close()
             browser.close()
         app.state.database.dispose()
     return written

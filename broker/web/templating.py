@@ -69,6 +69,7 @@ def build_templates() -> Jinja2Templates:
         ]),
         autoescape=select_autoescape(["html"], default_for_string=True),
     )
+    environment.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     return Jinja2Templates(env=environment, context_processors=[_layout_context])
 
 
