@@ -4,6 +4,7 @@ asking the family for what is missing, gathering, the bundle and the identity re
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from adapters.models import IdentityLink
+from audit.models import AuditEntry
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.db import Database
 from broker.demo import demo_id
@@ -132,7 +135,32 @@ def test_gather_and_bundle_pages_answer_when_the_sources_do_not(signed_in) -> No
     assert bundle.status_code == 200 and "Gathered bundle for Amelia Clarke" in bundle.text
 
 
-def test_the_identity_review_queue_page(signed_in) -> None:  # type: ignore[no-untyped-def]
+def _likely_match(database: Database, ref: str) -> uuid.UUID:
+    with database.unit_of_work() as session:
+        link = IdentityLink(person_id=LEO, source_system="social_care", source_person_ref=ref, status="pending_review",
+                            method="probabilistic", score=0.82, reasons=["same date of birth", "similar family name"],
+                            candidate={"given_name": "Leo", "family_name": "Walsh-Price", "date_of_birth": "2014-07-09"})
+        session.add(link)
+        session.flush()
+        return link.id
+
+
+def test_a_caseworker_confirms_one_likely_match_and_rejects_another(signed_in, database: Database) -> None:  # type: ignore[no-untyped-def]
     sen = signed_in("sen.caseworker")
+    same, different = _likely_match(database, "SC-1001"), _likely_match(database, "SC-2002")
     page = sen.get("/identity-reviews")
-    assert page.status_code == 200 and "Possible matches to check" in page.text
+    assert page.status_code == 200 and page.text.count("Leo Walsh and a social care record") == 2
+    assert "Walsh-Price" in page.text and "similar family name" in page.text
+    token = _token(sen, "/identity-reviews")
+    unanswered = sen.post(f"/identity-reviews/{same}", data={"form_token": token, "version": "1"})
+    assert unanswered.status_code == 422 and f'href="#same_person-{same}"' in unanswered.text
+    assert sen.post(f"/identity-reviews/{same}", data={"form_token": token, "version": "1", "same_person": "yes"}).status_code == 303
+    assert sen.post(f"/identity-reviews/{different}", data={"form_token": token, "version": "1", "same_person": "no"}).status_code == 303
+    stale = sen.post(f"/identity-reviews/{different}", data={"form_token": token, "version": "1", "same_person": "yes"})
+    assert stale.status_code == 409
+    with database.sessions() as session:
+        assert session.get(IdentityLink, same).status == "linked"  # type: ignore[union-attr]
+        assert session.get(IdentityLink, different).status == "rejected"  # type: ignore[union-attr]
+        audited = session.scalars(select(AuditEntry.event_type).where(AuditEntry.event_type.like("identity_link.%"))).all()
+        assert sorted(audited) == ["identity_link.confirm", "identity_link.reject"]
+    assert "No possible matches are waiting" in sen.get("/identity-reviews").text
