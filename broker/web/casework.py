@@ -203,7 +203,7 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
     holders = {i.provenance.holder_organisation_id for i in read.items if i.provenance.holder_organisation_id}
     return _page(request, "casework/bundle.html", {
         "case": case, "name": full_name(_subject(session, case.subject_id)), "bundle": read,
-        "holders": _organisations(session, holders), "label": category_label,
+        "holders": _organisations(session, holders), "systems": SOURCE_SYSTEMS, "label": category_label,
     })
 
 
