@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from adapters.models import IdentityLink
+from broker.demo import demo_id
 from broker.web.browser import PHONE
 
 from .conftest import Visitor
@@ -116,7 +118,18 @@ def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdr
     assert _categories(sen, "ul.released li") == set()
 
 
-def test_a_caseworker_records_advice_and_sees_the_overdue_advice(visitor_factory: Any) -> None:
+def _likely_match(live_app: tuple[Any, str]) -> None:
+    """What discovery queues when a record looks like the child but not certainly."""
+    app, _ = live_app
+    with app.state.database.unit_of_work() as session:
+        session.add(IdentityLink(
+            person_id=demo_id("person:oliver"), source_system="social_care", source_person_ref="SC-PROBABLE-1",
+            status="pending_review", method="probabilistic", score=0.81, reasons=["same date of birth"],
+            candidate={"given_name": "Olly", "family_name": "Bennett", "date_of_birth": "2015-11-02"}))
+
+
+def test_a_caseworker_records_advice_and_rejects_a_likely_match(visitor_factory: Any, live_app: tuple[Any, str]) -> None:
+    _likely_match(live_app)
     sen = _signed_in(visitor_factory, "sen.caseworker", viewport=PHONE, java_script_enabled=False)
     page = sen.page
     sen.follow_menu("/assessments")
@@ -134,3 +147,12 @@ def test_a_caseworker_records_advice_and_sees_the_overdue_advice(visitor_factory
     assert "Social care advice" in page.inner_text("#advice")
     sen.follow_menu("/identity-reviews")
     assert page.inner_text("h1") == "Possible matches to check"
+    match = page.locator("#reviews > li", has_text="Oliver Bennett and a social care record")
+    assert "Olly" in match.inner_text()
+    sen.click(f"#{match.get_attribute('id')} button.govuk-button")
+    assert "Select whether this is the same child" in page.inner_text(".govuk-error-summary")
+    match = page.locator("#reviews > li", has_text="Oliver Bennett and a social care record")
+    match.get_by_label("No, a different person").check()
+    sen.click(f"#{match.get_attribute('id')} button.govuk-button")
+    assert "Match rejected" in page.inner_text(".govuk-notification-banner")
+    assert "Olly" not in page.inner_text("main")
