@@ -4,12 +4,15 @@ bundle with its provenance, asking the family for what is missing, and the ident
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from broker import casework
 from broker.assessments import repository as assessment_repository
@@ -18,8 +21,8 @@ from broker.assessments.models import Assessment
 from broker.assessments.schemas import AdviceRequestCreate, AdviceType, AssessmentCreate
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
-from broker.db import SessionDep
-from broker.encryption.service import RecordEncryptionDep
+from broker.db import Database, DatabaseDep, SessionDep
+from broker.encryption.service import RecordEncryption, RecordEncryptionDep
 from broker.errors import Conflict, InvalidInput, NotFound
 from broker.family_view import category_label, full_name
 from broker.gathering import service as gathering
@@ -173,21 +176,57 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     return RedirectResponse(f"/assessments/{case.id}?advice=1", status_code=303)
 
 
+@dataclass(frozen=True)
+class _GatherCase:
+    id: uuid.UUID
+    reference: str
+    subject_id: uuid.UUID
+    purpose: str
+    name: str
+    holders: dict[str, str]
+    discovery: casework.Discovery
+
+
+async def _run_gather(request: Request, database: Database, caller: Principal, encryption: RecordEncryption,
+                      case: _GatherCase) -> GatherRead:
+    """The gathering service's gather, in whichever form it takes: a coroutine that runs its own
+    short transactions, or a function that runs in the caller's transaction."""
+    arguments: dict[str, Any] = {"subject_id": case.subject_id, "purpose": case.purpose, "categories": None,
+                                 "assessment_id": case.id, "case_reference": case.reference}
+    settings, registry = request.app.state.settings, request.app.state.adapters
+    if inspect.iscoroutinefunction(gathering.gather):
+        return GatherRead.of(await gathering.gather(database, caller, settings, registry, encryption, **arguments))
+
+    def in_transaction() -> GatherRead:
+        with database.unit_of_work() as session:
+            return GatherRead.of(gathering.gather(session, caller, settings, registry, encryption, **arguments))
+
+    return await run_in_threadpool(in_transaction)
+
+
 @router.post("/assessments/{assessment_id}/gather", response_class=HTMLResponse)
-def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm, session: SessionDep,
-           encryption: RecordEncryptionDep) -> HTMLResponse:
+async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
+                 database: DatabaseDep, encryption: RecordEncryptionDep) -> HTMLResponse:
     """Find the child in the source systems, then gather what the family's permissions allow:
-    per source what was released, what was withheld and why, and which permission is missing."""
-    case = _own_case(session, caller, assessment_id)
+    per source what was released, what was withheld and why, and which permission is missing.
+
+    The search for the child commits before the gather starts, so that no transaction is held
+    while the sources answer."""
     registry = request.app.state.adapters
-    found = casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
-    result = gathering.gather(session, caller, request.app.state.settings, registry, encryption,
-                              subject_id=case.subject_id, purpose=case.purpose, categories=None,
-                              assessment_id=case.id, case_reference=case.reference)
-    read = GatherRead.of(result)
+
+    def find_the_child() -> _GatherCase:
+        with database.unit_of_work() as session:
+            case = _own_case(session, caller, assessment_id)
+            found = casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
+            holders = {str(s.holder_id): s.holder_name
+                       for s in casework.sources(session, request.app.state.settings, registry)}
+            return _GatherCase(case.id, case.reference, case.subject_id, case.purpose,
+                               full_name(_subject(session, case.subject_id)), holders, found)
+
+    case = await run_in_threadpool(find_the_child)
+    read = await _run_gather(request, database, caller, encryption, case)
     return _page(request, "casework/gathered.html", {
-        "case": case, "name": full_name(_subject(session, case.subject_id)), "result": read, "discovery": found,
-        "holders": _organisations(session, {s.holder_organisation_id for s in read.sources if s.holder_organisation_id}),
+        "case": case, "name": case.name, "result": read, "discovery": case.discovery, "holders": case.holders,
         "status_labels": SOURCE_STATUS, "systems": SOURCE_SYSTEMS, "label": category_label,
     })
 
