@@ -141,7 +141,7 @@ def ask_family(session: Session, caller: Principal, settings: Settings, registry
     """Raise one consent request for the chosen categories that are missing now, from the sources
     that hold them and lack the permission, to the caller's organisation."""
     missing = permission_status(session, caller, settings, registry, subject_id, purpose)
-    chosen = [c for c in dict.fromkeys(categories)]
+    chosen = list(dict.fromkeys(categories))
     holders = [s.source.holder_id for s in missing if any(m.code in chosen for m in s.missing)]
     still_missing = {m.code for s in missing for m in s.missing}
     if not chosen or not set(chosen) <= still_missing or not holders:

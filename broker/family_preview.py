@@ -64,7 +64,7 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
         for holder, code in codes.items():
             if system.holder == code and name in registry.names and any(registry.get(name).supports(c) for c in categories):
                 systems[holder].append(name)
-    plans = {name: refs[name] for names_ in systems.values() for name in names_ if name in refs}
+    plans = {name: refs[name] for held in systems.values() for name in held if name in refs}
     context = FetchContext(purpose=asked.purpose, requesting_user=who.username, request_id=current_request_id())
     # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
     outcomes = asyncio.run(fetch_from_all(registry, plans, categories, context,
