@@ -54,6 +54,7 @@ WHAT = {
     "records.shredded": "erased the copies of your child's records the broker kept",
     "records.erased": "erased copies of your child's records the broker no longer needed or had permission to keep",
     "subject_access.exported": "prepared a copy of everything the broker holds about your child",
+    "records.previewed": "looked at a preview of what the services would share",
 }
 
 WHY = {

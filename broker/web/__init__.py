@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from broker.auth.sessions import install_sessions
 from broker.settings import Settings
-from broker.web import children, family, ig, pages
+from broker.web import casework, children, family, ig, pages
 from broker.web.assets import STATIC_DIR, VENDOR_DIR
 from broker.web.forms import SameOriginFormsMiddleware
 from broker.web.security import SecurityHeadersMiddleware, baseline_headers
@@ -32,3 +32,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(children.router)
     app.include_router(ig.router)
     app.include_router(family.router)
+    app.include_router(casework.router)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from broker import consent_actions, erasure, family_view
+from broker import consent_actions, erasure, family_preview, family_view
 from broker.api.consents import signed_receipt
 from broker.auth.principal import Principal, Role
 from broker.auth.relationships import PageSubjectInScope
@@ -114,6 +114,17 @@ def answer(request: Request, caller: Family, subject: PageSubjectInScope, reques
     if consent is not None:
         done += f"?permission={consent.id}"
     return RedirectResponse(done, status_code=303)
+
+
+@router.get("/{subject_id}/requests/{request_id}/preview", response_class=HTMLResponse)
+def preview(request: Request, caller: Family, subject: PageSubjectInScope, request_id: uuid.UUID,
+            session: SessionDep) -> HTMLResponse:
+    """Before answering: what each service would share, as titles, dates and kinds, not contents."""
+    pending = _pending(session, caller, subject, request_id)
+    services = family_preview.preview(session, caller, request.app.state.settings, request.app.state.adapters,
+                                      subject.id, request_id)
+    return _page(request, "family/preview.html", {"child": _child(caller, subject), "item": pending,
+                                                  "services": services})
 
 
 @router.get("/{subject_id}/requests/{request_id}/answered", response_class=HTMLResponse)

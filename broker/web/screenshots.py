@@ -9,18 +9,15 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import select
-
-from broker.auth.principal import Principal, Role
-from broker.models import User
+from broker.demo import demo_id
 from broker.web import assets
 from broker.web.browser import CHROMIUM, DESKTOP, PHONE, demo_app, free_port, launch_chromium, serving
 
 OUTPUT = assets.PROJECT_ROOT / "docs" / "screenshots"
 
-# name -> path; each is photographed at both widths
+# name -> path; each is photographed at both widths, signed out
 PAGES = {
     "start": "/",
     "privacy": "/privacy",
@@ -33,18 +30,42 @@ SEARCHES = {
     "find-a-child-errors": {"#identifier": "12345"},
 }
 CASEWORKER = "sen.caseworker"
+AMELIA_CASE = f"/assessments/{demo_id('assessment:amelia')}"
+OLIVER = demo_id("person:oliver")
+# name -> (who is signed in, path, the button to press there or None); in this order, since the
+# gather comes before the bundle it fills
+SIGNED_IN = [
+    ("find-a-child", CASEWORKER, "/children/find", None),
+    ("assessments", CASEWORKER, "/assessments", None),
+    ("assessment", CASEWORKER, AMELIA_CASE, None),
+    ("gathered", CASEWORKER, AMELIA_CASE, "#gather"),
+    ("bundle", CASEWORKER, AMELIA_CASE + "/bundle", None),
+    ("ask-the-family", CASEWORKER, AMELIA_CASE + "/ask", None),
+    ("identity-reviews", CASEWORKER, "/identity-reviews", None),
+    ("family-home", "priya.bennett", "/family", None),
+    ("family-requests", "priya.bennett", f"/family/{OLIVER}/requests", None),
+    ("family-permissions", "priya.bennett", f"/family/{OLIVER}/permissions", None),
+    ("family-access-history", "priya.bennett", f"/family/{OLIVER}/access", None),
+    ("young-person-home", "jordan.hughes", "/family", None),
+    ("ig-audit-log", "ig.auditor", "/ig/audit", None),
+    ("ig-integrity", "ig.auditor", "/ig/integrity", None),
+    ("ig-break-glass", "ig.auditor", "/ig/break-glass", None),
+    ("ig-reports", "ig.auditor", "/ig/reports", None),
+]
 
 
-def _sign_in_as(app: FastAPI, username: str) -> None:
-    """Show staff pages signed in as a demo account: on this in-process app only, which the
-    script builds on a throwaway database (the pages' own sign-in needs an identity provider)."""
-    with app.state.database.sessions() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        principal = Principal(
-            user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
-            organisation_id=user.organisation_id, person_id=user.person_id,
-        )
-    app.state.web_principal = lambda request: principal if request.url.path.startswith("/children") else None
+def _sign_in(page: Any, base_url: str, username: str) -> None:
+    """Sign in the way a person does, through the development identity provider of this throwaway app."""
+    page.goto(base_url + "/sign-in/development")
+    with page.expect_navigation():
+        page.click(f"form:has(input[name='username'][value='{username}']) button")
+
+
+def _photograph(page: Any, target: Path) -> Path:
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(target), full_page=True)
+    print(f"  {target.relative_to(assets.PROJECT_ROOT)}", flush=True)
+    return target
 
 
 def take(output: Path = OUTPUT) -> list[Path]:
@@ -59,28 +80,39 @@ def take(output: Path = OUTPUT) -> list[Path]:
     with tempfile.TemporaryDirectory() as data_dir:
         port = free_port()
         app = demo_app(Path(data_dir), port)
-        _sign_in_as(app, CASEWORKER)
         with serving(app, port) as base_url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             for width_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-                context = browser.new_context(viewport=viewport)
-                page = context.new_page()
-                shots = [(name, path, None) for name, path in PAGES.items()]
-                shots += [("find-a-child", "/children/find", None)]
-                shots += [(name, "/children/find", fields) for name, fields in SEARCHES.items()]
-                for name, path, fields in shots:
+                pages: dict[str | None, Any] = {}
+
+                def as_user(username: str | None) -> Any:
+                    if username not in pages:
+                        pages[username] = browser.new_context(viewport=viewport).new_page()
+                        if username:
+                            _sign_in(pages[username], base_url, username)
+                    return pages[username]
+
+                for name, path in PAGES.items():
+                    page = as_user(None)
                     page.goto(base_url + path)
-                    if fields:
-                        for selector, value in fields.items():
-                            page.fill(selector, value)
-                        with page.expect_navigation():
-                            page.click("button.govuk-button")
-                    page.wait_for_load_state("load")
-                    target = output / f"{name}-{width_name}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    print(f"  {target.relative_to(assets.PROJECT_ROOT)}", flush=True)
-                    written.append(target)
-                context.close()
+                    written.append(_photograph(page, output / f"{name}-{width_name}.png"))
+                for name, fields in SEARCHES.items():
+                    page = as_user(CASEWORKER)
+                    page.goto(base_url + "/children/find")
+                    for selector, value in fields.items():
+                        page.fill(selector, value)
+                    with page.expect_navigation():
+                        page.click("button.govuk-button")
+                    written.append(_photograph(page, output / f"{name}-{width_name}.png"))
+                for name, username, path, button in SIGNED_IN:
+                    page = as_user(username)
+                    page.goto(base_url + path)
+                    if button:
+                        with page.expect_navigation(timeout=60_000):
+                            page.click(button)
+                    written.append(_photograph(page, output / f"{name}-{width_name}.png"))
+                for page in pages.values():
+                    page.context.close()
             browser.close()
         app.state.database.dispose()
     return written
@@ -93,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="folder for the PNG files")
     args = parser.parse_args(argv)
-    print(f"taking screenshots of {len(PAGES) + 1 + len(SEARCHES)} pages at two widths", flush=True)
+    print(f"taking screenshots of {len(PAGES) + len(SEARCHES) + len(SIGNED_IN)} pages at two widths", flush=True)
     written = take(args.output)
     print(f"{len(written)} screenshots written")
 

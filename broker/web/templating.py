@@ -26,6 +26,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # The service navigation: (label, path, roles that see it).
 NAVIGATION = [
     ("Find a child", "/children/find", {Role.caseworker, Role.safeguarding_lead}),
+    ("Assessments", "/assessments", {Role.caseworker}),
+    ("Matches to check", "/identity-reviews", {Role.caseworker}),
     ("Your children", "/family", {Role.family}),
     ("Audit log", "/ig/audit", {Role.ig_auditor}),
     ("Integrity", "/ig/integrity", {Role.ig_auditor}),
@@ -67,6 +69,7 @@ def build_templates() -> Jinja2Templates:
         ]),
         autoescape=select_autoescape(["html"], default_for_string=True),
     )
+    environment.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     return Jinja2Templates(env=environment, context_processors=[_layout_context])
 
 

@@ -2,12 +2,14 @@
 
 Every page a test reaches is checked with axe-core (from the npm registry, installed by
 ``make assets``); a serious or critical violation fails the test, and the terminal summary lists
-the results per page.  Without ``/usr/bin/chromium`` the tests are skipped and the summary says so.
+the results per page (also written as JSON to the file named by ``BROKER_AXE_RESULTS``, if set).
+Without ``/usr/bin/chromium`` the tests are skipped and the summary says so.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +25,12 @@ from tests.broker.web.example_form import add_example_form
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"
 SERIOUS = ("serious", "critical")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _page_name(path: str) -> str:
+    """The page a path shows, without its ids and query: results of one page, whoever's, together."""
+    return _ID.sub("{id}", path.split("?")[0])
 
 # page and width -> the ids and impacts of the violations found there, across the session
 AXE_RESULTS: dict[str, set[str]] = {}
@@ -38,6 +46,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             serious = sum(1 for f in found if f.endswith(SERIOUS))
             listed = ", ".join(sorted(found)) or "none"
             terminalreporter.write_line(f"{page:<28} {serious} serious or critical; all: {listed}")
+        target = os.environ.get("BROKER_AXE_RESULTS")
+        if target:
+            Path(target).write_text(json.dumps(_by_impact(), indent=2, sort_keys=True) + "\n", "utf-8")
+            terminalreporter.write_line(f"axe-core results written to {target}")
+
+
+def _by_impact() -> dict[str, dict[str, int]]:
+    """Page (and width) -> how many distinct rules each impact level broke there."""
+    table: dict[str, dict[str, int]] = {}
+    for page, found in AXE_RESULTS.items():
+        counts = dict.fromkeys(("minor", "moderate", "serious", "critical"), 0)
+        for rule in found:
+            impact = rule.rsplit(":", 1)[1]
+            counts[impact] = counts.get(impact, 0) + 1
+        table[page] = counts
+    return table
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +136,13 @@ class Visitor:
             self.page.click(selector)
         self.check_accessibility()
 
+    def follow_menu(self, href: str) -> None:
+        """Follow a link of the service navigation, opening its menu first where a narrow screen hides it."""
+        toggle = self.page.locator("button.govuk-service-navigation__toggle")
+        if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        self.click(f"a.govuk-service-navigation__link[href='{href}']")
+
     def check_accessibility(self) -> None:
         self.page.wait_for_load_state("load")
         if self.javascript:
@@ -140,7 +171,7 @@ class Visitor:
             ".map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target)}))"
         )
         serious = [v for v in violations if v["impact"] in SERIOUS]
-        key = f"{self.path} ({self.page.viewport_size['width']}px)"
+        key = f"{_page_name(self.path)} ({self.page.viewport_size['width']}px)"
         AXE_RESULTS.setdefault(key, set()).update(f"{v['id']}:{v['impact']}" for v in violations)
         self.checked.add(self.page.url.split("#")[0])
         assert not serious, f"axe-core found serious accessibility problems on {self.path}:\n" + json.dumps(

@@ -20,7 +20,7 @@ def _family(visitor_factory: Any, username: str, **options: Any) -> Visitor:
     visitor = visitor_factory(**options)
     visitor.sign_in(username)
     visitor.goto("/")
-    visitor.click("a.govuk-service-navigation__link[href='/family']")
+    visitor.follow_menu("/family")
     return visitor
 
 
@@ -48,7 +48,7 @@ def test_a_parent_approves_part_of_a_request_on_a_phone(visitor_factory: Any) ->
     assert len(purpose["thirdPartyName"]) == 1 and "psycholog" in purpose["thirdPartyName"][0].lower()
     until = datetime.fromisoformat(purpose["termination"].split(" ")[1].rstrip(","))
     assert timedelta(days=29) < until - datetime.now(timezone.utc) <= timedelta(days=30)
-    visitor.click("a.govuk-service-navigation__link[href='/family']")
+    visitor.follow_menu("/family")
     assert "0 requests waiting for your answer" in page.inner_text("#children")
 
 

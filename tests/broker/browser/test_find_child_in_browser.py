@@ -23,7 +23,7 @@ def _caseworker(visitor_factory: Any, **options: Any) -> Visitor:
 def test_find_by_name_and_date_of_birth(visitor_factory: Any, viewport: dict[str, int]) -> None:
     visitor = _caseworker(visitor_factory, viewport=viewport)
     visitor.goto("/")
-    visitor.click("a.govuk-service-navigation__link[href='/children/find']")
+    visitor.follow_menu("/children/find")
     page = visitor.page
     page.get_by_label("Name", exact=True).fill("Jordan")
     page.get_by_label("Day").fill("20")

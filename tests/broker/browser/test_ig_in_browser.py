@@ -34,7 +34,7 @@ def test_an_auditor_finds_and_reviews_a_break_glass_access(visitor_factory: Any,
     visitor = visitor_factory(viewport=PHONE, java_script_enabled=False)
     visitor.sign_in("ig.auditor")
     visitor.goto("/")
-    visitor.click("a.govuk-service-navigation__link[href='/ig/audit']")
+    visitor.follow_menu("/ig/audit")
     page = visitor.page
     page.get_by_label("Event type").fill("break_glass.opened")
     visitor.click("button.govuk-button")

@@ -1,0 +1,95 @@
+"""Before a family answers a request: what each service named in it would release, shown as the
+items' titles, dates and kinds, never their contents.
+
+The items are fetched from the source systems for the preview and dropped once the page is
+built: nothing is stored, and nothing reaches staff.  The preview itself is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters.protocol import FetchContext, releasable, requestable
+from adapters.registry import AdapterRegistry, fetch_from_all
+from audit.events import AuditEvent
+from broker.auditing import record
+from broker.auth import Principal
+from broker.errors import NotFound
+from broker.family_view import category_label
+from broker.logging import current_request_id
+from broker.settings import Settings
+from broker.sources import refs_in_force
+from consent import repository as consent_repository
+from consent.models import Organisation
+
+KINDS = {"application/pdf": "A document (PDF)", "image/jpeg": "A scanned page", "image/png": "A scanned page"}
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    title: str
+    dated: date | None
+    kind: str
+    category: str
+
+
+@dataclass
+class ServicePreview:
+    name: str
+    items: list[PreviewItem] = field(default_factory=list)
+    unavailable: bool = False
+
+
+def preview(session: Session, who: Principal, settings: Settings, registry: AdapterRegistry,
+            subject_id: uuid.UUID, request_id: uuid.UUID) -> list[ServicePreview]:
+    """What each service in the request would release for the categories asked, as titles, dates
+    and kinds of item.  A service that cannot be reached, or whose record of the child is not
+    linked yet, is shown as such; an item of a category never shared on permission never shows."""
+    asked = consent_repository.consent_request(session, request_id)
+    if asked is None or asked.subject_id != subject_id:
+        raise NotFound("There is no request with that id.")
+    categories = [c.value for c in requestable(asked.categories)]
+    holder_ids = [uuid.UUID(str(h)) for h in asked.holder_organisation_ids]
+    codes = {o.id: o.code for o in session.scalars(select(Organisation).where(Organisation.id.in_(holder_ids)))}
+    names = consent_repository.names_of_organisations(session, holder_ids)
+    refs = refs_in_force(session, registry, subject_id)
+    systems: dict[uuid.UUID, list[str]] = {h: [] for h in holder_ids}
+    for name, system in (settings.source_systems or {}).items():
+        for holder, code in codes.items():
+            if system.holder == code and name in registry.names and any(registry.get(name).supports(c) for c in categories):
+                systems[holder].append(name)
+    plans = {name: refs[name] for held in systems.values() for name in held if name in refs}
+    context = FetchContext(purpose=asked.purpose, requesting_user=who.username, request_id=current_request_id())
+    # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
+    outcomes = asyncio.run(fetch_from_all(registry, plans, categories, context,
+                                          deadline_seconds=settings.gather_source_timeout_seconds)) if plans else {}
+    previews = []
+    for holder in holder_ids:
+        shown = ServicePreview(names.get(holder, "another service"))
+        for name in systems[holder]:
+            outcome = outcomes.get(name)
+            if outcome is None or outcome.status != "ok":
+                shown.unavailable = True
+                continue
+            for item in releasable(outcome.items):
+                if item.category.value in categories:
+                    shown.items.append(PreviewItem(item.title, item.effective_date,
+                                                   KINDS.get(item.media_type or "", "A record"), category_label(item.category.value)))
+        if not systems[holder]:
+            shown.unavailable = True
+        shown.items.sort(key=lambda i: (i.dated or date.min), reverse=True)
+        previews.append(shown)
+    record(session, AuditEvent(
+        event_type="records.previewed", outcome="success", actor_user_id=str(who.user_id),
+        actor_username=who.username, actor_role=who.role.value, subject_id=str(subject_id), purpose=asked.purpose,
+        request_id=current_request_id(), details={
+            "consent_request_id": str(request_id), "categories": categories,
+            "sources_asked": sorted(plans), "items_shown": sum(len(p.items) for p in previews),
+        }))
+    return previews

@@ -1,0 +1,160 @@
+"""The caseworker's journeys in the browser, with a family on the other side: a caseworker opens
+an assessment and gathers, asks the family for what is missing, a parent previews the request and
+approves part of it, and the next gather releases exactly that part; the parent withdraws, and the
+caseworker sees it on the case and the bundle."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.models import IdentityLink
+from broker.demo import demo_id
+from broker.web.browser import PHONE
+
+from .conftest import Visitor
+
+pytestmark = pytest.mark.browser
+
+
+def _signed_in(visitor_factory: Any, username: str, **options: Any) -> Visitor:
+    visitor = visitor_factory(**options)
+    visitor.sign_in(username)
+    visitor.goto("/")
+    return visitor
+
+
+def _categories(visitor: Visitor, selector: str) -> set[str]:
+    return set(visitor.page.eval_on_selector_all(selector, "nodes => nodes.map(n => n.dataset.category)"))
+
+
+def _gather(sen: Visitor) -> None:
+    sen.follow_menu("/assessments")
+    sen.click("#cases a:has-text('Leo Walsh')")
+    sen.click("#gather")
+    assert "What was gathered for Leo Walsh" in sen.page.inner_text("h1")
+
+
+def test_a_parent_approves_part_and_the_gather_releases_exactly_that_then_withdraws(visitor_factory: Any) -> None:
+    sen = _signed_in(visitor_factory, "sen.caseworker")
+    page = sen.page
+    # Find the child and open an assessment for him.
+    sen.follow_menu("/children/find")
+    page.get_by_label("NHS number or UPN").fill("4505577104")
+    sen.click("button.govuk-button")
+    sen.click("#results-list a:has-text('Open an EHC needs assessment')")
+    received = date.today() - timedelta(days=7)
+    page.get_by_label("Day").fill(str(received.day))
+    page.get_by_label("Month").fill(str(received.month))
+    page.get_by_label("Year").fill(str(received.year))
+    sen.click("button.govuk-button")
+    assert "Assessment opened" in page.inner_text(".govuk-notification-banner")
+    assert "Overdue" not in page.inner_text("#clocks")
+
+    # The first gather releases nothing that needs the family's permission (none is given yet);
+    # whatever it does release stands on the council's statutory footing alone.
+    sen.click("#gather")
+    statutory = _categories(sen, "ul.released li")
+    assert not statutory & {"EP_ADVICE", "SC_ASSESSMENT"}
+    assert {"EP_ADVICE", "SC_ASSESSMENT"} <= _categories(sen, "#sources ul.withheld li")
+
+    # Ask for exactly two kinds of information, from the two services that hold them.
+    sen.click("#ask-family")
+    for box in page.locator("input[name='categories']").all():
+        box.uncheck()
+    page.check("input[name='categories'][value='EP_ADVICE']")
+    page.check("input[name='categories'][value='SC_ASSESSMENT']")
+    page.get_by_label("Why do you need it?").fill(
+        "The psychologist's report and the short breaks assessment describe how Leo learns and what helps at home.")
+    page.get_by_label("What happens if they say no?").fill(
+        "The assessment goes ahead; we will ask the psychologist and social care for new advice instead.")
+    sen.click("button.govuk-button")
+    assert "The family has been asked" in page.inner_text(".govuk-notification-banner")
+
+    # The mother previews what each service would share, then agrees to the psychologist's part only.
+    emma = _signed_in(visitor_factory, "emma.walsh", viewport=PHONE)
+    family = emma.page
+    emma.follow_menu("/family")
+    emma.click("#children a[href$='/requests']")
+    emma.click("#requests a")
+    assert "educational psychology reports and advice" in family.inner_text("main")
+    emma.click("#preview")
+    services = family.inner_text("#services")
+    assert "Northshire educational psychology service" in services and "children's social care" in services
+    assert "A document (PDF)" in services or "A record" in services
+    assert family.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    emma.click("a.govuk-back-link")
+    family.get_by_label("Yes, to part of it").check()
+    family.uncheck("input[name='categories'][value='SC_ASSESSMENT']")
+    family.get_by_label("Northshire children's social care").uncheck()
+    emma.click("button.govuk-button:has-text('Send your answer')")
+    assert "Your answer has been sent" in family.inner_text("main")
+
+    # The caseworker's next gather releases exactly what was agreed.
+    _gather(sen)
+    assert _categories(sen, "ul.released li") == statutory | {"EP_ADVICE"}
+    assert page.locator("#source-educational_psychology ul.released li").count() > 0
+    assert "SC_ASSESSMENT" in _categories(sen, "#source-social_care ul.withheld li")
+    sen.click("a[href$='/bundle']")
+    assert _categories(sen, "#items > li") == statutory | {"EP_ADVICE"}
+    assert "Under permission" in page.inner_text("#items") and "Held by" in page.inner_text("#items")
+
+    # The mother withdraws; the caseworker sees the permission gone and the items no longer served.
+    emma.follow_menu("/family")
+    emma.click("#children a[href$='/permissions']")
+    in_force = family.locator("#permissions li", has_text="In force").first
+    emma.click(f"#{in_force.get_attribute('id')} a.govuk-button--warning")
+    emma.click("button.govuk-button--warning")
+    assert "The permission has been withdrawn" in family.inner_text("main")
+
+    sen.page.reload()
+    sen.check_accessibility()
+    assert _categories(sen, "#items > li") == statutory
+    assert "EP_ADVICE" in _categories(sen, "#not-served li")
+    sen.click("a:has-text('The case: clocks, advice and permissions')")
+    psychology = page.inner_text("#permissions-educational_psychology")
+    assert "Educational psychology reports" in psychology and "Permitted" not in psychology
+    _gather(sen)
+    assert _categories(sen, "ul.released li") == statutory
+
+
+def _likely_match(live_app: tuple[Any, str]) -> None:
+    """What discovery queues when a record looks like the child but not certainly."""
+    app, _ = live_app
+    with app.state.database.unit_of_work() as session:
+        session.add(IdentityLink(
+            person_id=demo_id("person:oliver"), source_system="social_care", source_person_ref="SC-PROBABLE-1",
+            status="pending_review", method="probabilistic", score=0.81, reasons=["same date of birth"],
+            candidate={"given_name": "Olly", "family_name": "Bennett", "date_of_birth": "2015-11-02"}))
+
+
+def test_a_caseworker_records_advice_and_rejects_a_likely_match(visitor_factory: Any, live_app: tuple[Any, str]) -> None:
+    _likely_match(live_app)
+    sen = _signed_in(visitor_factory, "sen.caseworker", viewport=PHONE, java_script_enabled=False)
+    page = sen.page
+    sen.follow_menu("/assessments")
+    amelia = page.locator("#cases > li", has_text="Amelia Clarke")
+    assert "Overdue advice" in amelia.inner_text() and "Psychological advice" in amelia.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sen.click("#cases a:has-text('Amelia Clarke')")
+    sen.click("#record-advice")
+    sen.click("button.govuk-button")
+    assert "Select the kind of advice" in page.inner_text(".govuk-error-summary")
+    page.get_by_label("Social care advice").check()
+    page.get_by_label("Who was asked?").select_option(label="Northshire children's social care")
+    sen.click("button.govuk-button")
+    assert "Advice request recorded" in page.inner_text(".govuk-notification-banner")
+    assert "Social care advice" in page.inner_text("#advice")
+    sen.follow_menu("/identity-reviews")
+    assert page.inner_text("h1") == "Possible matches to check"
+    match = page.locator("#reviews > li", has_text="Oliver Bennett and a social care record")
+    assert "Olly" in match.inner_text()
+    sen.click(f"#{match.get_attribute('id')} button.govuk-button")
+    assert "Select whether this is the same child" in page.inner_text(".govuk-error-summary")
+    match = page.locator("#reviews > li", has_text="Oliver Bennett and a social care record")
+    match.get_by_label("No, a different person").check()
+    sen.click(f"#{match.get_attribute('id')} button.govuk-button")
+    assert "Match rejected" in page.inner_text(".govuk-notification-banner")
+    assert "Olly" not in page.inner_text("main")
