@@ -102,7 +102,8 @@ def _visible(entry: AuditEntry, caller: str, released: set[int]) -> bool:
     private_to = details.get("private_to")
     if private_to is not None and caller not in {str(p) for p in private_to}:
         return False
-    if entry.event_type.startswith(("audit.", "admin.")):
+    # Refused and failed requests saw nothing: they belong to IG's view, not the family's.
+    if entry.event_type.startswith(("audit.", "admin.", "request.")):
         return False
     return not _is_safeguarding(entry) or entry.seq in released
 
