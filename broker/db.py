@@ -81,6 +81,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def release_connection(session: Session) -> None:
+    """End the request's transaction so far (authentication and checks) and give its connection
+    back to the pool, for a route that then waits on slow work in transactions of its own.  What
+    the session did is committed; the unit of work still ends the request as usual."""
+    session.commit()
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 # The unit of work ends when the route returns, before the response is sent: a client never sees
 # success for a change that then fails to commit, and a redirect never outruns its commit.

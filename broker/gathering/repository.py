@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from broker.gathering.models import GatheredItem
-from consent.models import Organisation
+from consent.models import Organisation, Person
 
 
 def organisation_ids_by_code(session: Session, codes: Iterable[str]) -> dict[str, uuid.UUID]:
@@ -53,3 +53,16 @@ def organisation_kind(session: Session, organisation_id: uuid.UUID | None) -> st
         return None
     organisation = session.get(Organisation, organisation_id)
     return organisation.kind if organisation else None
+
+
+def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
+    """Serialise releases of a child's records with changes to the child's permissions: until
+    this transaction ends, a withdrawal that also holds the subject waits (or this waits for it).
+    PostgreSQL locks the subject's row; SQLite takes its single write lock now rather than at
+    the first write, so what is read next is the latest committed state."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())

@@ -40,6 +40,7 @@ class Provenance(BaseModel):
     content_hash: str
     gathered_under_consent_id: uuid.UUID | None
     gathered_under_consent_version: int | None
+    basis: str = Field(description="permission (the family's, named above) or public_task (the statutory footing)")
 
 
 class ItemRead(BaseModel):
@@ -66,7 +67,8 @@ class ItemRead(BaseModel):
                 source_system=row.source_system, source_record_id=row.source_record_id,
                 holder_organisation_id=row.holder_organisation_id, retrieved_at=row.retrieved_at,
                 age_seconds=max(0, int((now - row.retrieved_at).total_seconds())), content_hash=row.content_hash,
-                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version))
+                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version,
+                basis="permission" if row.consent_id else "public_task"))
 
 
 class WithheldRead(BaseModel):
