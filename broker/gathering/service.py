@@ -319,33 +319,48 @@ async def gather(
 def _store(session: Session, who: Principal, encryption: RecordEncryption, subject_id: uuid.UUID, purpose: str,
            assessment_id: uuid.UUID | None, holder: uuid.UUID | None, grounds: dict[str, Any],
            items: list[RecordItem]) -> list[Released]:
+    """Store the items not yet stored for the child and answer every item as stored.  An item
+    already stored with the same content hash is answered from what the source just sent (the
+    same content), so only new or changed items are sealed or opened."""
     if not items:
         return []
-    ids = [uuid.uuid4() for _ in items]
-    fields = []
-    for row_id, item in zip(ids, items, strict=True):
-        fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
-                   SealedField(TABLE, row_id, "content", _seal_payload(item))]
-    sealed = encryption.seal_many(session, subject_id, fields)
-    values = []
-    for i, (row_id, item) in enumerate(zip(ids, items, strict=True)):
-        ground = grounds.get(item.category.value)
-        values.append({
-            "id": row_id, "subject_id": subject_id, "assessment_id": assessment_id,
-            "source_system": item.source_system, "source_record_id": item.source_record_id,
-            "category": item.category.value, "title": sealed[2 * i], "effective_date": item.effective_date,
-            "retrieved_at": item.retrieved_at, "media_type": item.media_type, "content_hash": item.content_hash,
-            "sensitivity": item.sensitivity.value if item.sensitivity else "standard", "content": sealed[2 * i + 1],
-            "purpose": purpose, "holder_organisation_id": holder,
-            "consent_id": ground.consent_id if ground else None,
-            "consent_version": ground.consent_version if ground else None, "gathered_by_user_id": who.user_id,
-        })
-    repository.insert_new(session, values)
-    rows = repository.items_by_source_ids(session, subject_id, items[0].source_system,
-                                          [i.source_record_id for i in items])
-    released = _open(encryption, session, rows)
-    for r in released:
-        r.new = r.item.id in set(ids)
+    source_system = items[0].source_system
+    held = {row.source_record_id: row for row in repository.items_by_source_ids(
+        session, subject_id, source_system, [i.source_record_id for i in items], with_content=False)}
+    new = [i for i in items if i.source_record_id not in held]
+    ids = {i.source_record_id: uuid.uuid4() for i in new}
+    if new:
+        fields = []
+        for item in new:
+            row_id = ids[item.source_record_id]
+            fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
+                       SealedField(TABLE, row_id, "content", _seal_payload(item))]
+        sealed = encryption.seal_many(session, subject_id, fields)
+        values = []
+        for i, item in enumerate(new):
+            ground = grounds.get(item.category.value)
+            values.append({
+                "id": ids[item.source_record_id], "subject_id": subject_id, "assessment_id": assessment_id,
+                "source_system": item.source_system, "source_record_id": item.source_record_id,
+                "category": item.category.value, "title": sealed[2 * i], "effective_date": item.effective_date,
+                "retrieved_at": item.retrieved_at, "media_type": item.media_type, "content_hash": item.content_hash,
+                "sensitivity": item.sensitivity.value if item.sensitivity else "standard", "content": sealed[2 * i + 1],
+                "purpose": purpose, "holder_organisation_id": holder,
+                "consent_id": ground.consent_id if ground else None,
+                "consent_version": ground.consent_version if ground else None, "gathered_by_user_id": who.user_id,
+            })
+        repository.insert_new(session, values)
+        held |= {row.source_record_id: row for row in repository.items_by_source_ids(
+            session, subject_id, source_system, [i.source_record_id for i in new], with_content=False)}
+    released, to_open = [], []
+    for item in sorted(items, key=lambda i: i.source_record_id):
+        row = held[item.source_record_id]
+        if row.content_hash == item.content_hash:
+            released.append(Released(row, item.title, item.content, item.document, new=row.id == ids.get(item.source_record_id)))
+        else:
+            to_open.append(row.id)
+    if to_open:
+        released += _open(encryption, session, repository.items_by_ids(session, to_open))
     return released
 
 
