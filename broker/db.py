@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_database_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -66,6 +68,16 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """Wait for this process's turn to write, on SQLite only: its one write lock is otherwise
+        polled with growing sleeps, so many short writers in one process queue here instead."""
+        if self._sqlite_writer is None:
+            yield
+            return
+        with self._sqlite_writer:
+            yield
 
     def dispose(self) -> None:
         self.engine.dispose()

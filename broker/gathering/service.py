@@ -308,7 +308,7 @@ async def gather(
                                reuse_fresh=reuse_fresh)
 
     def commit_in_transaction(outcomes: dict[str, SourceOutcome]) -> GatherResult:
-        with database.unit_of_work() as session:
+        with database.writer_turn(), database.unit_of_work() as session:
             return commit_gather(session, who, settings, encryption, plan, outcomes)
 
     plan = await to_thread.run_sync(plan_in_transaction)
