@@ -54,6 +54,12 @@ def record(session: Session, event: AuditEvent) -> int:
     return service.append(session, event)
 
 
+def record_many(session: Session, events: Iterable[AuditEvent]) -> range:
+    """Append ``events`` as consecutive entries in the caller's transaction (one claim of the
+    counter, so its lock is taken once and late)."""
+    return service.append_many(session, list(events))
+
+
 def staff_event(
     principal: Principal,
     event_type: str,

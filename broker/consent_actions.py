@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from audit.events import AuditEvent
 from broker.auditing import record
 from broker.auth import Principal
+from broker.gathering.repository import hold_subject
 from broker.logging import current_request_id
 from broker.notifications import Notifier
+from consent import repository as consent_repository
 from consent import service
 from consent.schemas import (
     AnswerCreate, ConsentChange, ConsentCreate, ConsentRead, ConsentRequestCreate, ConsentRequestRead,
@@ -92,7 +94,11 @@ def change(session: Session, who: Principal, consent_id: uuid.UUID, data: Consen
 
 def withdraw(session: Session, who: Principal, consent_id: uuid.UUID, data: ConsentWithdraw,
              at: datetime | None = None) -> ConsentRead:
-    """Withdraw a permission and audit it."""
+    """Withdraw a permission and audit it.  The child is held first, so a gather releasing under
+    this permission finishes before the withdrawal, or decides after it and releases nothing."""
+    held = consent_repository.consent(session, consent_id)
+    if held is not None:
+        hold_subject(session, held.subject_id)
     consent = service.withdraw_consent(session, actor_of(who), consent_id, data, at)
     return _audited(session, who, "consent.withdrawn", consent, data.reason)
 

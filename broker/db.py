@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_database_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -67,6 +69,16 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """Wait for this process's turn to write, on SQLite only: its one write lock is otherwise
+        polled with growing sleeps, so many short writers in one process queue here instead."""
+        if self._sqlite_writer is None:
+            yield
+            return
+        with self._sqlite_writer:
+            yield
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -79,6 +91,13 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: services flush, this commits once or rolls back."""
     with get_database(request).unit_of_work() as session:
         yield session
+
+
+def release_connection(session: Session) -> None:
+    """End the request's transaction so far (authentication and checks) and give its connection
+    back to the pool, for a route that then waits on slow work in transactions of its own.  What
+    the session did is committed; the unit of work still ends the request as usual."""
+    session.commit()
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

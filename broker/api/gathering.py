@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
+from broker.db import DatabaseDep, SessionDep, release_connection
 from broker.encryption.service import RecordEncryptionDep
 from broker.errors import NotFound
 from broker.gathering import service
@@ -31,17 +32,27 @@ def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):
     return assessment
 
 
-@router.post("/assessments/{assessment_id}/gather", response_model=GatherRead, responses=_NOT_FOUND)
-def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request, caller: Caseworker,
-           session: SessionDep, encryption: RecordEncryptionDep) -> GatherRead:
-    """Gather the case's records from every source system at once, under the family's permissions.
-
-    Per source: what was released (with provenance), what was withheld and why, which permission
-    is missing, and whether the source answered.  Gathering again fills any gap without duplicates."""
+def _own_case_released(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
     case = _own_case(session, caller, assessment_id)
-    result = service.gather(session, caller, request.app.state.settings, request.app.state.adapters, encryption,
-                            subject_id=case.subject_id, purpose=case.purpose, categories=body.categories,
-                            assessment_id=case.id, case_reference=case.reference)
+    # The gather runs its own short transactions; the request's connection is not held while
+    # the sources answer.
+    release_connection(session)
+    return case
+
+
+@router.post("/assessments/{assessment_id}/gather", response_model=GatherRead, responses=_NOT_FOUND)
+async def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request, caller: Caseworker,
+                 session: SessionDep, database: DatabaseDep, encryption: RecordEncryptionDep) -> GatherRead:
+    """Gather the case's records from every source system at once, under the family's permissions
+    (and, for a school's education records, the council's statutory footing).
+
+    Per source: what was released (with provenance and the basis it was released on), what was
+    withheld and why, which permission is missing, and whether the source answered.  Gathering
+    again fills any gap without duplicates; two gathers at once store each item once."""
+    case = await run_in_threadpool(_own_case_released, session, caller, assessment_id)
+    result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
+                                  encryption, subject_id=case.subject_id, purpose=case.purpose,
+                                  categories=body.categories, assessment_id=case.id, case_reference=case.reference)
     return GatherRead.of(result)
 
 
@@ -57,14 +68,19 @@ def read_bundle(assessment_id: uuid.UUID, caller: Caseworker, session: SessionDe
 @router.post("/record-requests", response_model=GatherRead,
              responses={403: {"description": "Your organisation may not act for this purpose."},
                         404: {"description": "No such child."}})
-def record_request(body: RecordRequestCreate, request: Request, caller: Caseworker, session: SessionDep,
-                   encryption: RecordEncryptionDep) -> GatherRead:
+async def record_request(body: RecordRequestCreate, request: Request, caller: Caseworker, session: SessionDep,
+                         database: DatabaseDep, encryption: RecordEncryptionDep) -> GatherRead:
     """Request a child's records for a purpose other than a case: items stored within the
     freshness window are served again (with their age and provenance) instead of fetched."""
+    await run_in_threadpool(_record_request_allowed, session, caller, body)
+    result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
+                                  encryption, subject_id=body.subject_id, purpose=body.purpose.value,
+                                  categories=body.categories, reuse_fresh=True)
+    return GatherRead.of(result)
+
+
+def _record_request_allowed(session: SessionDep, caller: Principal, body: RecordRequestCreate) -> None:
     service.check_purpose(caller, organisation_kind(session, caller.organisation_id), Purpose(body.purpose))
     if assessment_repository.get_subject(session, body.subject_id) is None:
         raise NotFound("No such child or young person.")
-    result = service.gather(session, caller, request.app.state.settings, request.app.state.adapters, encryption,
-                            subject_id=body.subject_id, purpose=body.purpose.value, categories=body.categories,
-                            reuse_fresh=True)
-    return GatherRead.of(result)
+    release_connection(session)

@@ -228,6 +228,34 @@ class AssessmentRead(BaseModel):
     clock_exceptions: list[ClockExceptionRead]
 
 
+class MissingPermissionRead(BaseModel):
+    """A kind of information the case needs from a holder that no permission (nor the statutory
+    footing) covers for this case's purpose today."""
+
+    category: str
+    holder_organisation_id: uuid.UUID
+    holder_name: str
+    reason: str = Field(description="Why it is not permitted, in plain English")
+    needed_for: Literal["advice_request", "consent_request"] = Field(
+        description="advice_request: an awaited advice request needs it; consent_request: the family was asked and has not permitted it")
+    consent_request_id: uuid.UUID | None = Field(description="The open consent request that asks for it, if any")
+
+
+class DeciderAnswerRead(BaseModel):
+    name: str
+    standing: str
+    answer: str
+    answered_at: datetime | None
+
+
+class ConflictingAnswerRead(BaseModel):
+    """A consent request that two people who may each decide answered differently: a person resolves it."""
+
+    consent_request_id: uuid.UUID
+    categories: list[str]
+    answers: list[DeciderAnswerRead]
+
+
 class AssessmentSummary(BaseModel):
     """One line of a caseworker's overview."""
 
@@ -244,6 +272,10 @@ class AssessmentSummary(BaseModel):
     overdue_advice: list[AdviceRequestRead]
     consent_requests_awaiting: int = Field(description="Consent requests for this case's purpose still awaiting the family.")
     conflicting_answers: int = Field(description="Consent requests where two people who may decide answered differently.")
+    missing_permissions: list[MissingPermissionRead] = Field(
+        default_factory=list, description="What the case needs that no permission covers yet (open cases only).")
+    conflicts: list[ConflictingAnswerRead] = Field(
+        default_factory=list, description="The consent requests counted in conflicting_answers, with each answer.")
 
 
 class ExceptionCodeRead(BaseModel):

@@ -23,12 +23,13 @@ from broker.assessments.models import AdviceRequest, Assessment, ClockException,
 from broker.assessments.schemas import (
     AdviceRequestCreate, AdviceRequestRead, AdviceRequestUpdate, AdviceStatus, AdviceType, AssessmentCreate,
     AssessmentRead, AssessmentSummary, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ClockRead,
-    Decision, ReuseAgreementRead, Step, StepCreate,
+    ConflictingAnswerRead, DeciderAnswerRead, Decision, MissingPermissionRead, ReuseAgreementRead, Step, StepCreate,
 )
 from broker.auth import Principal, Role
 from broker.consent_actions import actor_of
 from broker.break_glass import repository as break_glass_repository
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from broker.gathering.service import decide_release
 from broker.purposes import Purpose, purpose_permitted
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
@@ -471,16 +472,75 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
     )
 
 
-def _consent_requests(session: Session, principal: Principal, assessment: Assessment) -> tuple[int, int]:
-    """How many of the family's answers to this case's consent requests are awaited, and how many
-    requests got different answers from two people who may each decide (for a person to resolve)."""
+# The category each kind of advice is, for the advice givers whose records need permission.
+ADVICE_CATEGORY: dict[AdviceType, str] = {
+    AdviceType.education: "EDU_ADVICE",
+    AdviceType.health: "HEALTH_ADVICE",
+    AdviceType.psychological: "EP_ADVICE",
+    AdviceType.social_care: "SC_ASSESSMENT",
+    AdviceType.preparing_for_adulthood: "PFA_ADVICE",
+}
+
+
+class _Permissions:
+    """What the family has been asked for this case, how they answered, and what is still missing."""
+
+    def __init__(self) -> None:
+        self.awaiting = 0
+        self.conflicts: list[ConflictingAnswerRead] = []
+        self.missing: list[MissingPermissionRead] = []
+
+
+def _permissions(
+    session: Session, principal: Principal, assessment: Assessment, advice: list[AdviceRequest],
+    organisations: dict[uuid.UUID, Organisation],
+) -> _Permissions:
+    """For an open case: the consent requests for its purpose still awaiting the family, those two
+    people who may each decide answered differently (for a person to resolve), and what the case
+    needs that no permission (nor the statutory footing) covers: each category an awaited advice
+    request or an open consent request asks a holder for, decided now."""
+    found = _Permissions()
     if assessment.status != "open":
-        return 0, 0
+        return found
     requests = [
         r for r in consent_service.list_requests(session, actor_of(principal), assessment.subject_id)
         if r.purpose == assessment.purpose
     ]
-    return sum(1 for r in requests if r.status == "open"), sum(1 for r in requests if r.conflict)
+    wanted: dict[tuple[uuid.UUID, str], tuple[str, uuid.UUID | None]] = {}
+    for advice_request in advice:
+        category = ADVICE_CATEGORY.get(AdviceType(advice_request.advice_type))
+        if category and advice_request.status == "requested" and advice_request.organisation_id:
+            wanted.setdefault((advice_request.organisation_id, category), ("advice_request", None))
+    for r in requests:
+        if r.status == "open":
+            found.awaiting += 1
+            for holder in r.holder_organisation_ids:
+                for category in r.categories:
+                    wanted[(holder, category)] = ("consent_request", r.id)
+        if r.conflict:
+            found.conflicts.append(ConflictingAnswerRead(
+                consent_request_id=r.id, categories=r.categories,
+                answers=[DeciderAnswerRead(name=d.name, standing=d.standing.value, answer=d.answer,
+                                           answered_at=d.answered_at) for d in r.deciders if d.answer]))
+    if not wanted:
+        return found
+    recipient_kind = organisations[assessment.organisation_id].kind
+    holders = sorted({holder for holder, _ in wanted}, key=str)
+    named = repository.organisations_by_id(session, [h for h in holders if h not in organisations])
+    at = utcnow()
+    for holder in holders:
+        categories = sorted(c for h, c in wanted if h == holder)
+        for decided in decide_release(session, assessment.subject_id, assessment.organisation_id, recipient_kind,
+                                      assessment.purpose, holder, categories, at):
+            if decided.permitted:
+                continue
+            needed_for, request_id = wanted[(holder, decided.category)]
+            organisation = organisations.get(holder) or named.get(holder)
+            found.missing.append(MissingPermissionRead(
+                category=decided.category, holder_organisation_id=holder,
+                holder_name=organisation.name if organisation else "an organisation", reason=decided.reason,
+                needed_for=needed_for, consent_request_id=request_id))  # type: ignore[arg-type]
+    return found
 
 
 _LIVE = frozenset({ClockStatus.running, ClockStatus.overdue, ClockStatus.paused})
@@ -502,7 +562,8 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
         advice = [data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])]
         awaited = [a for a in advice if a.clock.status in _LIVE]
         live_due = [c.due_on for c in clocks if c.status in _LIVE] + [a.due_on for a in awaited]
-        awaiting, conflicts = _consent_requests(session, principal, assessment)
+        permissions = _permissions(session, principal, assessment, data.advice.get(assessment.id, []),
+                                   data.organisations)
         summaries.append(AssessmentSummary(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), received_on=assessment.received_on,
@@ -511,7 +572,8 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
             advice_outstanding=len(awaited),
             overdue_advice=[a for a in advice if a.status is AdviceStatus.overdue],
-            consent_requests_awaiting=awaiting, conflicting_answers=conflicts,
+            consent_requests_awaiting=permissions.awaiting, conflicting_answers=len(permissions.conflicts),
+            missing_permissions=permissions.missing, conflicts=permissions.conflicts,
         ))
     summaries.sort(key=lambda s: (s.status != "open", s.next_due_on or date.max, s.reference))
     return summaries

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from broker.gathering.models import GatheredItem
-from consent.models import Organisation
+from consent.models import Organisation, Person
 
 
 def organisation_ids_by_code(session: Session, codes: Iterable[str]) -> dict[str, uuid.UUID]:
@@ -24,16 +24,24 @@ def insert_new(session: Session, values: list[dict[str, object]]) -> None:
     """Insert items, skipping any already stored for the child (a concurrent gather included)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
-    session.connection().execute(insert(GatheredItem.__table__).values(values).on_conflict_do_nothing(
-        index_elements=["subject_id", "source_system", "source_record_id"]))
+    session.connection().execute(insert(GatheredItem.__table__).on_conflict_do_nothing(
+        index_elements=["subject_id", "source_system", "source_record_id"]), values)
 
 
 def items_by_source_ids(session: Session, subject_id: uuid.UUID, source_system: str,
-                        source_record_ids: Sequence[str]) -> list[GatheredItem]:
-    return list(session.scalars(select(GatheredItem).where(
+                        source_record_ids: Sequence[str], *, with_content: bool = True) -> list[GatheredItem]:
+    """The stored items of these source records; without their sealed title and content unless asked."""
+    query = select(GatheredItem).where(
         GatheredItem.subject_id == subject_id, GatheredItem.source_system == source_system,
         GatheredItem.source_record_id.in_(list(source_record_ids))).order_by(GatheredItem.source_record_id)
-        .execution_options(populate_existing=True)))
+    if not with_content:
+        query = query.options(defer(GatheredItem.title, raiseload=True), defer(GatheredItem.content, raiseload=True))
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def items_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[GatheredItem]:
+    return list(session.scalars(select(GatheredItem).where(GatheredItem.id.in_(list(ids)))
+                                .order_by(GatheredItem.source_record_id).execution_options(populate_existing=True)))
 
 
 def stored_items(session: Session, subject_id: uuid.UUID, source_system: str | None,
@@ -53,3 +61,16 @@ def organisation_kind(session: Session, organisation_id: uuid.UUID | None) -> st
         return None
     organisation = session.get(Organisation, organisation_id)
     return organisation.kind if organisation else None
+
+
+def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
+    """Serialise releases of a child's records with changes to the child's permissions: until
+    this transaction ends, a withdrawal that also holds the subject waits (or this waits for it).
+    PostgreSQL locks the subject's row; SQLite takes its single write lock now rather than at
+    the first write, so what is read next is the latest committed state."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())

@@ -40,6 +40,7 @@ class Provenance(BaseModel):
     content_hash: str
     gathered_under_consent_id: uuid.UUID | None
     gathered_under_consent_version: int | None
+    basis: str = Field(description="permission (the family's, named above) or public_task (the statutory footing)")
 
 
 class ItemRead(BaseModel):
@@ -66,7 +67,8 @@ class ItemRead(BaseModel):
                 source_system=row.source_system, source_record_id=row.source_record_id,
                 holder_organisation_id=row.holder_organisation_id, retrieved_at=row.retrieved_at,
                 age_seconds=max(0, int((now - row.retrieved_at).total_seconds())), content_hash=row.content_hash,
-                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version))
+                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version,
+                basis="permission" if row.consent_id else "public_task"))
 
 
 class WithheldRead(BaseModel):
@@ -103,7 +105,37 @@ class MissingPermission(BaseModel):
     holder_organisation_ids: list[uuid.UUID]
 
 
+_GATHER_EXAMPLE = {
+    "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "EHC_NEEDS_ASSESSMENT",
+    "gathered_at": "2026-11-20T10:15:02Z", "complete": False,
+    "sources": [
+        {"source_system": "educational_psychology", "holder_organisation_id": "2aaed5f5-3cca-57c7-99e4-c83f80ea417b",
+         "status": "ok", "reason": None, "served_from_store": False, "withheld": [], "missing_permission": [],
+         "released": [{
+             "id": "0b4e8f8e-5d0c-4d0e-8a53-0c7f3f2f1a01", "category": "EP_ADVICE", "title": "Psychological advice",
+             "effective_date": "2026-09-30", "media_type": "application/pdf", "sensitivity": "standard",
+             "content": None, "document_base64": "JVBERi0xLjQK", "newly_gathered": True,
+             "provenance": {
+                 "source_system": "educational_psychology", "source_record_id": "EP-2291/doc-4",
+                 "holder_organisation_id": "2aaed5f5-3cca-57c7-99e4-c83f80ea417b",
+                 "retrieved_at": "2026-11-20T10:15:01Z", "age_seconds": 1,
+                 "content_hash": "9f2c5a0e7d1b4c3a8e6f5d4c3b2a1908f7e6d5c4b3a291807f6e5d4c3b2a1908",
+                 "gathered_under_consent_id": "5c8d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+                 "gathered_under_consent_version": 1, "basis": "permission"}}]},
+        {"source_system": "social_care", "holder_organisation_id": "61f0c2aa-8d3e-5b7c-9a1d-2e3f4a5b6c7d",
+         "status": "not_asked", "reason": None, "served_from_store": False, "released": [],
+         "withheld": [{"category": "SC_ASSESSMENT", "reason": "No permission covers social care assessments for "
+                                                            "the EHC needs assessment, from this holder to this recipient."}],
+         "missing_permission": ["SC_ASSESSMENT"]},
+    ],
+    "missing_permission": {"purpose": "EHC_NEEDS_ASSESSMENT", "categories": ["SC_ASSESSMENT"],
+                           "holder_organisation_ids": ["61f0c2aa-8d3e-5b7c-9a1d-2e3f4a5b6c7d"]},
+}
+
+
 class GatherRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_GATHER_EXAMPLE]})
+
     subject_id: uuid.UUID
     purpose: str
     gathered_at: datetime

@@ -15,23 +15,25 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from anyio import to_thread
+
 from adapters.protocol import DataCategory, FetchContext, RecordItem, requestable
 from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
 from audit.events import AuditEvent
-from broker import consent_actions
-from broker.auditing import record
+from broker.auditing import record_many
 from broker.auth import Principal
+from broker.db import Database
 from broker.encryption.service import RecordEncryption, SealedField
 from broker.errors import Forbidden, InvalidInput
 from broker.gathering import repository
 from broker.gathering.models import TABLE, GatheredItem
 from broker.logging import current_request_id
-from broker.purposes import Purpose, purpose_permitted
+from broker.purposes import Purpose, purpose_permitted, statutory_footing
 from broker.settings import Settings
 from broker.sources import refs_in_force
 from consent import service as consent_service
 from consent.models import utcnow
-from consent.schemas import DecisionCreate
+from consent.service import CategoryDecision
 
 
 @dataclass
@@ -114,29 +116,72 @@ def _status(outcome: SourceOutcome) -> tuple[str, str | None]:
     return ("timeout" if outcome.reason == "timeout" else "down"), outcome.detail
 
 
-async def _fetch(registry: AdapterRegistry, plans: dict[str, tuple[list[str], list[str]]], context: FetchContext,
-                 timeout: float) -> dict[str, SourceOutcome]:
-    names = list(plans)
-    answers = await asyncio.gather(*(
-        fetch_from_all(registry, {name: plans[name][0]}, plans[name][1], context, deadline_seconds=timeout)
-        for name in names))
-    return {name: answer[name] for name, answer in zip(names, answers, strict=True) if name in answer}
+def decide_release(
+    session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, recipient_kind: str | None, purpose: str,
+    holder: uuid.UUID, categories: list[str], at: datetime,
+) -> list[CategoryDecision]:
+    """Per category: may ``holder`` release it to the recipient for ``purpose`` at ``at``?  The
+    family's permissions first; a category they do not cover is released on the statutory footing
+    where the purpose gives one (``consent_id`` None, the footing as the reason), else withheld."""
+    decision = consent_service.decide(session, subject_id, recipient_id, purpose, categories, holder, at)
+    decided = []
+    for c in decision.categories:
+        footing = None if c.permitted else statutory_footing(purpose, recipient_kind, c.category)
+        decided.append(CategoryDecision(c.category, True, None, None, None, footing) if footing else c)
+    return decided
 
 
-def gather(
-    session: Session, who: Principal, settings: Settings, registry: AdapterRegistry, encryption: RecordEncryption,
+def _decision_event(who: Principal, subject_id: uuid.UUID, purpose: str, case_reference: str | None,
+                    holder: uuid.UUID, at: datetime, decided: list[CategoryDecision]) -> AuditEvent:
+    permitted = [c.category for c in decided if c.permitted]
+    return _event(who, "decision.made", "permit" if permitted else "deny", subject_id, purpose, case_reference, {
+        "recipient": str(who.organisation_id), "holder": str(holder), "at": at.isoformat(),
+        "permitted": permitted, "denied": [c.category for c in decided if not c.permitted],
+        "consents": sorted({f"{c.consent_id}:v{c.consent_version}" for c in decided if c.permitted and c.consent_id}),
+        "statutory": [c.category for c in decided if c.permitted and c.consent_id is None],
+    })
+
+
+@dataclass
+class SourcePlan:
+    """One source system in a gather: what it was asked for, and what to fetch from it."""
+
+    name: str
+    holder: uuid.UUID
+    asked: list[str]
+    fetch: list[str]
+    refs: list[str] | None
+
+
+@dataclass
+class GatherPlan:
+    """What a gather will do, decided in a short read-only transaction before any source is asked."""
+
+    subject_id: uuid.UUID
+    purpose: str
+    recipient_kind: str | None
+    at: datetime
+    sources: list[SourcePlan]
+    context: FetchContext
+    assessment_id: uuid.UUID | None
+    case_reference: str | None
+    reuse_fresh: bool
+
+    @property
+    def fetches(self) -> dict[str, tuple[list[str], list[str]]]:
+        return {s.name: (s.refs, s.fetch) for s in self.sources if s.fetch and s.refs}
+
+
+def plan_gather(
+    session: Session, who: Principal, settings: Settings, registry: AdapterRegistry,
     *, subject_id: uuid.UUID, purpose: str, categories: list[str] | None,
     assessment_id: uuid.UUID | None = None, case_reference: str | None = None, reuse_fresh: bool = False,
-) -> GatherResult:
-    """Gather a child's records for ``purpose`` into the caller's organisation.
-
-    Per source system: ask the consent registry which of the categories it holds may be released,
-    fetch only those (all sources at once, each with its own timeout), check the permission again
-    once the fetch is back (a withdrawal committed meanwhile releases nothing), drop tier 3, store
-    new items sealed (an item already stored is never duplicated), and audit each disclosure with
-    its item ids and content hashes in this transaction.  With ``reuse_fresh``, a category whose
-    items were stored within the freshness window is served from the store instead of fetched.
-    """
+) -> GatherPlan:
+    """Check the request and decide, reading only, what to fetch from each source system: the
+    categories it holds that the family's permissions or the statutory footing allow now, less
+    (with ``reuse_fresh``) those stored within the freshness window.  Nothing is written, so no
+    lock is held while the sources answer; the decision that governs release is taken again in
+    ``commit_gather``."""
     if who.organisation_id is None:
         raise Forbidden("Only staff of an organisation may gather records.")
     unknown = sorted(set(categories or ()) - {c.value for c in DataCategory})
@@ -148,101 +193,174 @@ def gather(
     at = utcnow()
     refs = refs_in_force(session, registry, subject_id)
     held_by = holders(session, settings, registry)
-    asked: dict[str, list[str]] = {}
-    plans: dict[str, tuple[list[str], list[str]]] = {}
+    recipient_kind = repository.organisation_kind(session, who.organisation_id)
+    sources: list[SourcePlan] = []
     consent_ids: set[str] = set()
-    # First pass reads only (nothing is written while the sources answer, so a withdrawal can
-    # commit meanwhile); the decision that governs release, and is audited, is taken afterwards.
     for adapter in registry:
         holder = held_by.get(adapter.name)
         mine = [c for c in wanted if adapter.supports(c)]
         if holder is None or not mine:
             continue
-        asked[adapter.name] = mine
-        first = consent_service.decide(session, subject_id, who.organisation_id, purpose, mine, holder, at)
-        to_fetch = first.permitted_categories
-        consent_ids |= {str(c.consent_id) for c in first.categories if c.permitted and c.consent_id}
+        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, holder, mine, at)
+        to_fetch = [c.category for c in decided if c.permitted]
+        consent_ids |= {str(c.consent_id) for c in decided if c.permitted and c.consent_id}
         if reuse_fresh and to_fetch:
             fresh = {row.category for row in repository.stored_items(
                 session, subject_id, adapter.name, to_fetch, since=at - timedelta(hours=settings.bundle_fresh_hours))}
             to_fetch = [c for c in to_fetch if c not in fresh]
-        if to_fetch and adapter.name in refs:
-            plans[adapter.name] = (refs[adapter.name], to_fetch)
+        sources.append(SourcePlan(adapter.name, holder, mine, to_fetch, refs.get(adapter.name)))
     context = FetchContext(purpose=purpose, case_reference=case_reference, requesting_user=who.username,
                            request_id=current_request_id(), consent_ids=sorted(consent_ids))
-    # A sync caller (FastAPI runs it in a worker thread): a private event loop is safe here.
-    outcomes = asyncio.run(_fetch(registry, plans, context, settings.gather_source_timeout_seconds)) if plans else {}
+    return GatherPlan(subject_id, purpose, recipient_kind, at, sources, context, assessment_id, case_reference,
+                      reuse_fresh)
+
+
+async def fetch_planned(registry: AdapterRegistry, plan: GatherPlan, timeout: float) -> dict[str, SourceOutcome]:
+    """Ask every source in the plan at once, each with its own deadline; no database connection
+    is held meanwhile.  A source that fails or times out is an outcome, never an exception."""
+    fetches = plan.fetches
+    names = list(fetches)
+    answers = await asyncio.gather(*(
+        fetch_from_all(registry, {name: fetches[name][0]}, fetches[name][1], plan.context, deadline_seconds=timeout)
+        for name in names))
+    return {name: answer[name] for name, answer in zip(names, answers, strict=True) if name in answer}
+
+
+def commit_gather(
+    session: Session, who: Principal, settings: Settings, encryption: RecordEncryption, plan: GatherPlan,
+    outcomes: dict[str, SourceOutcome],
+) -> GatherResult:
+    """Release what the sources answered, in one short transaction.
+
+    The subject is held first (``repository.hold_subject``: a withdrawal for this child waits for
+    this transaction, or this one waits for it), then each source is decided again: an item is
+    stored and released only if a permission, or the statutory footing, covers it now, so a
+    withdrawal that committed while the sources answered releases nothing.  New items are stored
+    sealed (one already stored, by a concurrent gather too, is never duplicated); the decisions
+    and disclosures are audited together at the end, in this transaction."""
+    assert who.organisation_id is not None
+    repository.hold_subject(session, plan.subject_id)
+    at = utcnow()
+    subject_id, purpose, case_reference = plan.subject_id, plan.purpose, plan.case_reference
+    fresh_since = at - timedelta(hours=settings.bundle_fresh_hours)
+    events: list[AuditEvent] = []
     results = []
-    for name, mine in asked.items():
-        holder = held_by[name]
+    for source in plan.sources:
+        name, holder = source.name, source.holder
         result = SourceResult(name, holder, "not_asked")
         results.append(result)
-        # Decided again now: a permission withdrawn while the sources answered releases nothing.
-        decision = consent_actions.decide(session, who, DecisionCreate(
-            subject_id=subject_id, recipient_organisation_id=who.organisation_id, purpose=purpose,
-            holder_organisation_id=holder, categories=mine), utcnow())
-        grounds = {c.category: c for c in decision.categories if c.permitted}
-        for c in decision.categories:
+        decided = decide_release(session, subject_id, who.organisation_id, plan.recipient_kind, purpose, holder,
+                                 source.asked, at)
+        events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
+        grounds = {c.category: c for c in decided if c.permitted}
+        for c in decided:
             if not c.permitted:
                 result.withheld.append(Withheld(c.category, c.reason))
                 result.missing_permission.append(c.category)
-        if reuse_fresh and grounds:
-            fetching = set(plans[name][1]) if name in plans else set()
+        if plan.reuse_fresh and grounds:
+            fetching = set(source.fetch) if source.refs else set()
             stored = repository.stored_items(session, subject_id, name, [c for c in grounds if c not in fetching],
-                                             since=at - timedelta(hours=settings.bundle_fresh_hours))
+                                             since=fresh_since)
             if stored:
                 result.released = _open(encryption, session, stored)
                 result.reused, result.status = True, "ok"
-                record(session, _event(who, "records.reused", "success", subject_id, purpose, case_reference, {
+                events.append(_event(who, "records.reused", "success", subject_id, purpose, case_reference, {
                     "source_system": name,
                     "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released],
                 }))
         if name in outcomes:
             result.status, result.reason = _status(outcomes[name])
-        elif grounds and not result.reused and name not in refs:
+        elif grounds and not result.reused and not source.refs:
             result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
         items = [i for i in outcomes[name].items if i.category.value in grounds] if name in outcomes else []
-        stored_now = _store(session, who, encryption, subject_id, purpose, assessment_id, holder, grounds, items)
+        stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds, items)
         result.released += stored_now
         if stored_now:
-            record(session, _event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
+            events.append(_event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
                 "source_system": name, "holder": str(holder),
-                "assessment_id": str(assessment_id) if assessment_id else None,
-                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new} for r in stored_now],
+                "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
+                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
+                           "basis": "permission" if r.item.consent_id else "public_task"} for r in stored_now],
             }))
+    # Last, so the audit counter's lock is held for as short a time as possible.
+    record_many(session, events)
     return GatherResult(subject_id, purpose, at, results)
+
+
+async def gather(
+    database: Database, who: Principal, settings: Settings, registry: AdapterRegistry, encryption: RecordEncryption,
+    *, subject_id: uuid.UUID, purpose: str, categories: list[str] | None,
+    assessment_id: uuid.UUID | None = None, case_reference: str | None = None, reuse_fresh: bool = False,
+) -> GatherResult:
+    """Gather a child's records for ``purpose`` into the caller's organisation: plan (a short
+    read-only transaction), fetch from every planned source at once with no connection held, then
+    commit (a short transaction that decides again, stores without duplicates and audits).
+
+    Per source system, the answer says what was released (permitted by the family, or on the
+    statutory footing), what was withheld and why, and what permission is missing.  With
+    ``reuse_fresh``, a category stored within the freshness window is served from the store
+    instead of fetched."""
+
+    def plan_in_transaction() -> GatherPlan:
+        with database.unit_of_work() as session:
+            return plan_gather(session, who, settings, registry, subject_id=subject_id, purpose=purpose,
+                               categories=categories, assessment_id=assessment_id, case_reference=case_reference,
+                               reuse_fresh=reuse_fresh)
+
+    def commit_in_transaction(outcomes: dict[str, SourceOutcome]) -> GatherResult:
+        with database.writer_turn(), database.unit_of_work() as session:
+            return commit_gather(session, who, settings, encryption, plan, outcomes)
+
+    plan = await to_thread.run_sync(plan_in_transaction)
+    outcomes = await fetch_planned(registry, plan, settings.gather_source_timeout_seconds) if plan.fetches else {}
+    return await to_thread.run_sync(commit_in_transaction, outcomes)
 
 
 def _store(session: Session, who: Principal, encryption: RecordEncryption, subject_id: uuid.UUID, purpose: str,
            assessment_id: uuid.UUID | None, holder: uuid.UUID | None, grounds: dict[str, Any],
            items: list[RecordItem]) -> list[Released]:
+    """Store the items not yet stored for the child and answer every item as stored.  An item
+    already stored with the same content hash is answered from what the source just sent (the
+    same content), so only new or changed items are sealed or opened."""
     if not items:
         return []
-    ids = [uuid.uuid4() for _ in items]
-    fields = []
-    for row_id, item in zip(ids, items, strict=True):
-        fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
-                   SealedField(TABLE, row_id, "content", _seal_payload(item))]
-    sealed = encryption.seal_many(session, subject_id, fields)
-    values = []
-    for i, (row_id, item) in enumerate(zip(ids, items, strict=True)):
-        ground = grounds.get(item.category.value)
-        values.append({
-            "id": row_id, "subject_id": subject_id, "assessment_id": assessment_id,
-            "source_system": item.source_system, "source_record_id": item.source_record_id,
-            "category": item.category.value, "title": sealed[2 * i], "effective_date": item.effective_date,
-            "retrieved_at": item.retrieved_at, "media_type": item.media_type, "content_hash": item.content_hash,
-            "sensitivity": item.sensitivity.value if item.sensitivity else "standard", "content": sealed[2 * i + 1],
-            "purpose": purpose, "holder_organisation_id": holder,
-            "consent_id": ground.consent_id if ground else None,
-            "consent_version": ground.consent_version if ground else None, "gathered_by_user_id": who.user_id,
-        })
-    repository.insert_new(session, values)
-    rows = repository.items_by_source_ids(session, subject_id, items[0].source_system,
-                                          [i.source_record_id for i in items])
-    released = _open(encryption, session, rows)
-    for r in released:
-        r.new = r.item.id in set(ids)
+    source_system = items[0].source_system
+    held = {row.source_record_id: row for row in repository.items_by_source_ids(
+        session, subject_id, source_system, [i.source_record_id for i in items], with_content=False)}
+    new = [i for i in items if i.source_record_id not in held]
+    ids = {i.source_record_id: uuid.uuid4() for i in new}
+    if new:
+        fields = []
+        for item in new:
+            row_id = ids[item.source_record_id]
+            fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
+                       SealedField(TABLE, row_id, "content", _seal_payload(item))]
+        sealed = encryption.seal_many(session, subject_id, fields)
+        values = []
+        for i, item in enumerate(new):
+            ground = grounds.get(item.category.value)
+            values.append({
+                "id": ids[item.source_record_id], "subject_id": subject_id, "assessment_id": assessment_id,
+                "source_system": item.source_system, "source_record_id": item.source_record_id,
+                "category": item.category.value, "title": sealed[2 * i], "effective_date": item.effective_date,
+                "retrieved_at": item.retrieved_at, "media_type": item.media_type, "content_hash": item.content_hash,
+                "sensitivity": item.sensitivity.value if item.sensitivity else "standard", "content": sealed[2 * i + 1],
+                "purpose": purpose, "holder_organisation_id": holder,
+                "consent_id": ground.consent_id if ground else None,
+                "consent_version": ground.consent_version if ground else None, "gathered_by_user_id": who.user_id,
+            })
+        repository.insert_new(session, values)
+        held |= {row.source_record_id: row for row in repository.items_by_source_ids(
+            session, subject_id, source_system, [i.source_record_id for i in new], with_content=False)}
+    released, to_open = [], []
+    for item in sorted(items, key=lambda i: i.source_record_id):
+        row = held[item.source_record_id]
+        if row.content_hash == item.content_hash:
+            released.append(Released(row, item.title, item.content, item.document, new=row.id == ids.get(item.source_record_id)))
+        else:
+            to_open.append(row.id)
+    if to_open:
+        released += _open(encryption, session, repository.items_by_ids(session, to_open))
     return released
 
 
@@ -266,21 +384,24 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
         by_holder.setdefault(row.holder_organisation_id, set()).add(row.category)
     allowed: set[tuple[uuid.UUID, str]] = set()
     not_served: dict[str, str] = {}
+    recipient_kind = repository.organisation_kind(session, who.organisation_id)
+    events = []
     for holder, cats in by_holder.items():
-        decision = consent_actions.decide(session, who, DecisionCreate(
-            subject_id=subject_id, recipient_organisation_id=who.organisation_id, purpose=purpose,
-            holder_organisation_id=holder, categories=sorted(cats)), at)
-        for c in decision.categories:
+        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, holder,
+                                 sorted(cats), at)
+        events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
+        for c in decided:
             if c.permitted:
                 allowed.add((holder, c.category))
             else:
                 not_served.setdefault(c.category, c.reason)
     served_rows = [r for r in rows if (r.holder_organisation_id, r.category) in allowed]
     served = _open(encryption, session, served_rows)
-    record(session, _event(who, "bundle.served", "success" if served else "deny", subject_id, purpose, case_reference, {
+    events.append(_event(who, "bundle.served", "success" if served else "deny", subject_id, purpose, case_reference, {
         "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in served],
         "not_served_categories": sorted(not_served),
     }))
+    record_many(session, events)
     return BundleResult(served, [Withheld(c, reason) for c, reason in sorted(not_served.items())])
 
 

@@ -119,6 +119,8 @@ def test_gather_once_end_to_end(served: str, auth_headers, database) -> None:  #
     assert {w["category"] for w in after["not_served"]} == {"SC_ASSESSMENT"}
     with database.sessions() as session:
         assert {row.category for row in session.scalars(select(GatheredItem))} == {"SC_ASSESSMENT"}
+    # The caseworker sees why.
+    assert all("withdrawn" in w["reason"] for w in after["not_served"])
     again = call("POST", f"{served}/api/v1/assessments/{case_id}/gather", sen,
                  json={"categories": ["EP_ADVICE", "SC_ASSESSMENT"]}).json()
     assert all(s["released"] == [] for s in again["sources"])
