@@ -89,7 +89,8 @@ def expired_items(
     """Every stored item (of ``subject_ids``, or of every child) whose deadline is at or before ``at``."""
     query = (
         select(GatheredItem.id, GatheredItem.subject_id, GatheredItem.purpose, GatheredItem.category,
-               GatheredItem.holder_organisation_id, GatheredItem.retrieved_at, Assessment.closed_at)
+               GatheredItem.holder_organisation_id, GatheredItem.retrieved_at, GatheredItem.consent_id,
+               Assessment.closed_at)
         .outerjoin(Assessment, Assessment.id == GatheredItem.assessment_id)
         .order_by(GatheredItem.subject_id, GatheredItem.id)
     )
@@ -103,7 +104,10 @@ def expired_items(
             permissions[row.subject_id] = permissions_of(session, row.subject_id, at)
         held = permissions[row.subject_id]
         pair = (row.holder_organisation_id, row.category)
-        withdrawn_at = held.withdrawn_at.get(pair) if pair not in held.covered else None
+        # An item released on the statutory footing (no permission) is kept by its retention rule
+        # alone: a withdrawn permission that happened to cover the same records does not erase it.
+        on_permission = row.consent_id is not None
+        withdrawn_at = held.withdrawn_at.get(pair) if on_permission and pair not in held.covered else None
         deadline = retention_deadline(
             row.purpose, row.category, rules=settings.retention_rules, case_closed_at=row.closed_at,
             retrieved_at=row.retrieved_at, permission_withdrawn_at=withdrawn_at, withdrawal_grace=grace,
