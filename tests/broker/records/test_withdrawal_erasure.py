@@ -107,3 +107,19 @@ def test_withdrawing_through_the_api_erases_at_once(
     assert response.status_code == 200, response.text
     with database.sessions() as session:
         assert item_ids(session) == set()
+
+
+def test_an_item_released_on_the_statutory_footing_is_not_erased_by_a_withdrawal(
+        database: Database, settings: Settings, demo) -> None:  # type: ignore[no-untyped-def]
+    encryption = RecordEncryption.from_settings(settings)
+    with database.unit_of_work() as session:
+        consent = _grant(session, "EP_ADVICE", EPS)
+        on_permission = store_item(session, encryption, text="ep-report-text", consent_id=consent)
+        # The same holder and category, released without a permission (public task): kept.
+        statutory = store_item(session, encryption, text="statutory-copy")
+    with database.unit_of_work() as session:
+        erasure.withdraw(session, EMMA, consent, ConsentWithdraw(), settings, encryption)
+    with database.sessions() as session:
+        assert item_ids(session) == {statutory}
+        assert read_text(session, encryption, statutory) == "statutory-copy"
+    assert on_permission != statutory
