@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+from click.testing import Result
 from sqlalchemy import select
 
 from broker.auth.development import issue_dev_token
@@ -157,10 +158,15 @@ class BrokerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def run_cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
-        """``broker <arguments>`` against this broker's settings."""
-        return subprocess.run([sys.executable, "-c", "from broker.cli import main; main()", *arguments],
-                              env=self.environment, capture_output=True, text=True, timeout=120)
+    def run_cli(self, *arguments: str) -> Result:
+        """``broker <arguments>`` against this broker's settings (in this process: the command
+        line reads its settings from the environment given, as it would in a shell)."""
+        from typer.testing import CliRunner
+
+        from broker.cli import app
+
+        variables = {k: v for k, v in self.environment.items() if k.startswith("BROKER_")}
+        return CliRunner().invoke(app, list(arguments), env=variables)
 
     def bearer(self, username: str) -> dict[str, str]:
         """Headers with a development access token for a demo account, issued for this broker."""

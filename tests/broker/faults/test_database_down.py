@@ -103,4 +103,4 @@ def test_requests_answer_503_while_postgresql_is_down_and_the_broker_recovers_by
         broker.stop()
     assert_nothing_half_written(before, stored(settings.database_url), stream)
     verified = broker.run_cli("audit", "verify")
-    assert verified.returncode == 0, verified.stderr
+    assert verified.exit_code == 0, verified.output

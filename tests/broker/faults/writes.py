@@ -131,5 +131,6 @@ def assert_nothing_half_written(before: Stored, after: Stored, stream: WriteStre
     assert stream.withdrawn <= after.withdrawals, "a withdrawal the broker acknowledged is missing"
     new_consents = after.consents - before.consents
     assert new_consents == after.audited_grants - before.audited_grants
-    assert after.withdrawals - before.withdrawals == after.audited_withdrawals - before.audited_withdrawals
+    withdrawals, audited = after.withdrawals - before.withdrawals, after.audited_withdrawals - before.audited_withdrawals
+    assert withdrawals == audited, (withdrawals - audited, audited - withdrawals, len(withdrawals))
     assert after.audit_seqs == list(range(len(after.audit_seqs)))
