@@ -57,6 +57,16 @@ def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
     )
 
 
+def read_one_snapshot(session: Session) -> None:
+    """Make the rest of ``session``'s (fresh) transaction read one consistent snapshot, whatever
+    other processes commit meanwhile: for checks spread over many statements, such as verifying
+    the audit log while brokers append to it and extend its tree."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
+
+
 class Database:
     """Owns the engine and the session factory of one app (never a module global)."""
 

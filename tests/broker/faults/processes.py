@@ -126,12 +126,20 @@ class BrokerProcess:
     def base_url(self) -> str:
         return self.settings.public_url
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:
+        """Start the process and wait until it answers (generous: a busy machine starts slowly)."""
+        self.spawn()
+        self.wait_until_ready(timeout)
+
+    def spawn(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from broker.cli import main; main()", "serve", "--port", str(self.port)],
                 env=self.environment, stdout=log, stderr=subprocess.STDOUT,
             )
+
+    def wait_until_ready(self, timeout: float = 180.0) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
