@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test test-postgres bench clean assets screenshots
+.PHONY: help run test test-postgres bench load clean assets screenshots
 
 help:
 	@echo "make run   - set up, migrate, load demo data and serve on http://127.0.0.1:8000"
@@ -46,6 +46,11 @@ screenshots: $(VENV)/.synced assets
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m bench
+
+# Ten minutes of mixed load on PostgreSQL (BROKER_BENCH_POSTGRES_URL or BROKER_TEST_DATABASE_URL); LOAD_ARGS=--quick for 30 s.
+load: $(VENV)/.synced
+	$(BIN)/python -m bench.load_run $(LOAD_ARGS)
+	$(BIN)/python -m bench --render-only
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache node_modules broker/web/vendor

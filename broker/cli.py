@@ -186,7 +186,7 @@ def audit_verify(
     from audit import notes
     from audit.verification import verify_log
     from broker import auditing
-    from broker.db import Database
+    from broker.db import Database, read_one_snapshot
 
     settings = _settings()
     try:
@@ -200,6 +200,7 @@ def audit_verify(
         typer.echo(f"  checked {done:,} of {total:,} entries", err=True)
 
     with database.sessions() as session:
+        read_one_snapshot(session)
         report = verify_log(session, verifier, extra_checkpoints=[f.read() for f in checkpoint], progress=progress)
     database.dispose()
     if report.ok:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +33,15 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Connection, _name: str | None) -> None:
+    # pysqlite opens a transaction only before INSERT, UPDATE or DELETE.  A SAVEPOINT sent first
+    # would open one of its own, and its RELEASE would commit: the write inside it would commit
+    # apart from the rest of the unit of work (a withdrawal without its audit entry, say).
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for SQLite (the embedded default) or PostgreSQL (production)."""
     url = normalise_database_url(url)
@@ -42,10 +51,21 @@ def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
     )
+
+
+def read_one_snapshot(session: Session) -> None:
+    """Make the rest of ``session``'s (fresh) transaction read one consistent snapshot, whatever
+    other processes commit meanwhile: for checks spread over many statements, such as verifying
+    the audit log while brokers append to it and extend its tree."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
 
 
 class Database:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -146,8 +147,11 @@ def install_error_handlers(
     for root in domain_roots:
         app.add_exception_handler(root, _domain_error)
 
+    # The database is down or restarting, or every pooled connection is busy: the caller may
+    # retry shortly, and the pool (which pings each connection it hands out) recovers by itself.
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
     async def _database_unavailable(request: Request, exc: Exception) -> Response:
         log.error("database unavailable", extra={"error_type": type(exc).__name__})
         return problem_response(
