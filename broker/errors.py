@@ -136,7 +136,8 @@ def install_error_handlers(
     """
 
     async def _refused(request: Request, status: int, detail: str) -> None:
-        if on_refusal is not None and status >= 400:
+        # A 503 means the database is out of reach: writing to the audit log would only wait on it.
+        if on_refusal is not None and status >= 400 and status != 503:
             await run_in_threadpool(on_refusal, request, status, detail)
 
     async def _domain_error(request: Request, exc: Exception) -> Response:
