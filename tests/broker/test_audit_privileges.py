@@ -15,10 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 from audit import service, tree
 from broker.db import Database
-from broker.db_roles import APPEND_ONLY_TABLES, COUNTER_TABLES, grant_application_role
+from broker.cli import app
+from broker.db_roles import APPEND_ONLY_TABLES, COUNTER_TABLES
+from broker.settings import Settings
 from tests.audit.builders import make_event
 
 REFUSED = [
@@ -34,15 +37,23 @@ OWNER_ONLY = [
 ]
 
 
+def _grant_app_role(settings: Settings, monkeypatch: pytest.MonkeyPatch, role: str) -> Result:
+    monkeypatch.setenv("BROKER_ENVIRONMENT", "test")
+    monkeypatch.setenv("BROKER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BROKER_DATA_DIR", str(settings.data_dir))
+    return CliRunner().invoke(app, ["db", "grant-app-role", role])
+
+
 @pytest.fixture
-def app_role(database: Database) -> Iterator[str]:
+def app_role(database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if database.engine.dialect.name != "postgresql":
         pytest.skip("database roles and privileges are PostgreSQL's")
     role = f"broker_app_{uuid.uuid4().hex[:10]}"
     with database.engine.begin() as connection:
         connection.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
     try:
-        grant_application_role(database.engine, role)
+        result = _grant_app_role(settings, monkeypatch, role)
+        assert result.exit_code == 0, result.output
         yield role
     finally:
         with database.engine.begin() as connection:
@@ -109,3 +120,11 @@ def test_neither_public_nor_the_owner_holds_update_delete_or_truncate(session: S
         if is_owner or is_public:
             assert privilege not in {"DELETE", "TRUNCATE"}, (table, privilege)
             assert not (table in APPEND_ONLY_TABLES and privilege == "UPDATE"), (table, privilege)
+
+
+def test_granting_a_role_is_refused_on_sqlite(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no roles")
+    result = _grant_app_role(settings, monkeypatch, "broker_app")
+    assert result.exit_code == 2
+    assert "PostgreSQL" in result.output
