@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from audit.encoding import ENCODING_VERSION
 from audit.models import AuditCheckpoint, AuditEntry, AuditSequence, AuditTreeNode, AuditTreeState
 
 
@@ -176,6 +177,8 @@ def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[i
     their indexes (SQLite would scan the table for a row-value IN list).  A proof is a few dozen keys.
     """
     wanted = list(dict.fromkeys(keys))
+    if session.bind.dialect.name == "postgresql":
+        return _postgresql_subtree_hashes(session, wanted)
     values = ", ".join(f"(CAST(:l{n} AS INTEGER), CAST(:i{n} AS BIGINT))" for n in range(len(wanted)))
     parameters: dict[str, int] = {}
     for n, (level, index) in enumerate(wanted):
@@ -190,6 +193,28 @@ def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[i
             " JOIN audit_entries e ON e.seq = wanted.position WHERE wanted.level = 0"
         )
     rows = session.connection().execute(text(statement), parameters).all()
+    size = next(index for level, index, _ in rows if level == -1)
+    return size, {(level, index): bytes(h) for level, index, h in rows if level >= 0}
+
+
+# The same on PostgreSQL as one fixed statement taking the keys as two arrays: the server keeps it
+# prepared, and a proof is one round trip with nothing to parse on either side.
+_POSTGRESQL_SUBTREE_HASHES = (
+    "SELECT -1, size, NULL FROM audit_tree_state WHERE id = 1"
+    ' UNION ALL SELECT n.level, n."index", n.hash FROM unnest(%(levels)s::int[], %(indexes)s::bigint[])'
+    ' AS wanted(level, position) JOIN audit_tree_nodes n ON n.level = wanted.level AND n."index" = wanted.position'
+    " UNION ALL SELECT 0, e.seq, e.leaf_hash FROM unnest(%(levels)s::int[], %(indexes)s::bigint[])"
+    " AS wanted(level, position) JOIN audit_entries e ON e.seq = wanted.position WHERE wanted.level = 0"
+)
+
+
+def _postgresql_subtree_hashes(session: Session, wanted: list[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_POSTGRESQL_SUBTREE_HASHES, {"levels": [l for l, _ in wanted], "indexes": [i for _, i in wanted]})
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     size = next(index for level, index, _ in rows if level == -1)
     return size, {(level, index): bytes(h) for level, index, h in rows if level >= 0}
 
@@ -230,63 +255,84 @@ def insert_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
     session.flush()
 
 
-ENTRY_COLUMNS = (
-    AuditEntry.seq, AuditEntry.recorded_at, AuditEntry.event_type, AuditEntry.outcome, AuditEntry.actor_user_id,
-    AuditEntry.actor_username, AuditEntry.actor_role, AuditEntry.actor_organisation_id, AuditEntry.subject_id,
-    AuditEntry.purpose, AuditEntry.case_reference, AuditEntry.reason, AuditEntry.request_id,
-    AuditEntry.details, AuditEntry.leaf_hash,
+# Verification reads every entry and every stored node once.  It goes round the ORM and the Core
+# result machinery to the driver's own cursor: at a million rows their per-row cost is most of it.
+_JSON_FIELDS = (
+    "actor_organisation_id", "actor_role", "actor_user_id", "actor_username", "case_reference", "details",
+    "event_type", "outcome", "purpose", "reason", "recorded_at", "request_id", "seq", "subject_id",
 )
 
 
-def _timestamp_text(dialect: str) -> Any:
-    """``recorded_at`` as the database renders it, as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (see audit.encoding).
+def _canonical_text(dialect: str) -> str:
+    """SQL building audit.encoding's canonical text of an entry from its stored columns.
 
-    Reading the stored text instead of a datetime saves parsing and formatting a million times over
-    when a large log is verified, and any stored form other than the one the log writes fails to match.
+    ``to_json`` (PostgreSQL) and ``json_quote`` (SQLite) of a text escape exactly as Python's JSON
+    encoder does with ``ensure_ascii=False``: quote and backslash, the short escapes for backspace,
+    form feed, newline, carriage return and tab, other control characters as lower-case
+    ``\\u00xx``, everything else as itself.  ``details`` is spliced in as stored, as the client's
+    encoder does.  Recorded times are read as the text the database holds (SQLite holds the text
+    SQLAlchemy wrote, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC), so a stored form other than the one the
+    log writes fails to match.  A test holds these to the same bytes as ``audit.encoding``.
     """
     if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", AuditEntry.recorded_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    # SQLite holds the text SQLAlchemy wrote: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
-    return func.replace(cast(AuditEntry.recorded_at, String), " ", "T") + "Z"
+        timestamp = "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        quote = "COALESCE(to_json({})::text, 'null')"
+    else:
+        timestamp = "replace(CAST(recorded_at AS VARCHAR), ' ', 'T') || 'Z'"
+        quote = "json_quote({})"
+    parts = []
+    for n, name in enumerate(_JSON_FIELDS):
+        key = ("{" if n == 0 else ",") + f'"{name}":'
+        if name == "details":
+            value = "details"
+        elif name == "recorded_at":
+            value = f"""'"' || {timestamp} || '"'"""
+        elif name == "seq":
+            value = "CAST(seq AS VARCHAR)"
+        else:
+            value = quote.format(name)
+        parts.append(f"'{key}' || {value}")
+    parts.append(f"""',"v":{ENCODING_VERSION}}}'""")
+    return f"COALESCE({' || '.join(parts)}, '')"
 
 
-def stream_entry_rows(session: Session, *, chunk: int = 20_000) -> Iterator[Any]:
-    """Every entry as a plain row, in sequence order, without ORM objects.
+_ENTRY_CHUNK = {
+    dialect: f"SELECT seq, {_canonical_text(dialect)}, leaf_hash FROM audit_entries WHERE seq >= {mark} "
+             f"ORDER BY seq LIMIT {mark}"
+    for dialect, mark in (("postgresql", "%s"), ("sqlite", "?"))
+}
 
-    The columns are those of ENTRY_COLUMNS, except ``recorded_at``, which is the canonical text.
+
+def entry_chunk(session: Session, start: int, limit: int) -> tuple[list[int], list[bytes], list[bytes]]:
+    """The numbers, canonical encodings and stored leaf hashes of up to ``limit`` entries from ``start``, in order.
+
+    The encodings are ``audit.encoding``'s, built by the database from the stored columns (see
+    ``_canonical_text``): the client is left only the hashing.
     """
-    connection = session.connection()
-    columns = list(ENTRY_COLUMNS)
-    columns[1] = _timestamp_text(connection.dialect.name)
-    position = -1
-    while True:
-        rows = connection.execute(
-            select(*columns).where(AuditEntry.seq > position).order_by(AuditEntry.seq).limit(chunk)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        position = rows[-1][0]
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_ENTRY_CHUNK[session.bind.dialect.name], (start, limit))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return [row[0] for row in rows], [row[1].encode("utf-8") for row in rows], [bytes(row[2] or b"") for row in rows]
 
 
-def stream_nodes_at_level(session: Session, level: int, *, chunk: int = 20_000) -> Iterator[tuple[int, bytes]]:
-    """``(index, hash)`` of every stored node at ``level``, in index order."""
-    position = -1
-    while True:
-        rows = session.connection().execute(
-            select(AuditTreeNode.index, AuditTreeNode.hash)
-            .where(AuditTreeNode.level == level, AuditTreeNode.index > position)
-            .order_by(AuditTreeNode.index).limit(chunk)
-        ).all()
-        if not rows:
-            return
-        for index, h in rows:
-            yield index, bytes(h)
-        position = rows[-1][0]
+def node_run(session: Session, level: int, start: int, end: int) -> bytes:
+    """The stored hashes of the nodes ``start`` to ``end`` (exclusive) at ``level``, concatenated in index order."""
+    mark = "%s" if session.bind.dialect.name == "postgresql" else "?"
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(
+            f'SELECT hash FROM audit_tree_nodes WHERE level = {mark} AND "index" >= {mark} AND "index" < {mark} '
+            'ORDER BY "index"', (level, start, end))
+        return b"".join(bytes(h) for h, in cursor.fetchall())
+    finally:
+        cursor.close()
 
 
-def node_levels(session: Session) -> list[int]:
-    return list(session.execute(select(AuditTreeNode.level).distinct()).scalars())
+def count_nodes(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(AuditTreeNode)).scalar_one()
 
 
 def count_entries(session: Session) -> int:

@@ -129,6 +129,23 @@ def db_current() -> None:
     engine.dispose()
 
 
+@db_app.command("grant-app-role")
+def db_grant_app_role(role: str = typer.Argument(..., help="An existing PostgreSQL role the broker will connect as.")) -> None:
+    """Grant ROLE what the broker needs (PostgreSQL): on the audit log only reading and appending."""
+    from broker.db import create_database_engine
+    from broker.db_roles import grant_application_role
+
+    engine = create_database_engine(_settings().database_url)
+    try:
+        grant_application_role(engine, role)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"granted {role} the broker's privileges; on the audit log: SELECT and INSERT only")
+
+
 def _refuse_outside_development(settings: Settings) -> None:
     if settings.is_production:
         typer.echo("error: demo data is for development only (BROKER_ENVIRONMENT=production)", err=True)

@@ -129,7 +129,7 @@ def test_on_conflict_update_cannot_overwrite_an_entry(session: Session) -> None:
 def test_the_encoding_splices_details_exactly_as_a_full_canonical_encoding_would() -> None:
     import json
 
-    from audit.encoding import canonical_json
+    from audit.encoding import EVENT_FIELDS, canonical_json, encode_parts
 
     tricky = ',"event_type":"x"\\",\n\u00e9\U0001f600'
     names = ("event_type", "outcome", "actor_user_id", "actor_username", "actor_role",
@@ -142,6 +142,8 @@ def test_the_encoding_splices_details_exactly_as_a_full_canonical_encoding_would
     expected = {**fields, "details": details, "seq": 7, "recorded_at": "2026-01-02T03:04:05.000000Z", "v": 1}
     assert encoded == canonical_json(expected).encode()
     assert json.loads(encoded) == expected
+    head, tail = encode_parts("2026-01-02T03:04:05.000000Z", [fields[name] for name in EVENT_FIELDS], canonical_json(details))
+    assert f"{head}7{tail}".encode() == encoded
 
 
 def test_many_events_are_appended_as_consecutive_entries(session: Session) -> None:

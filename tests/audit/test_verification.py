@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from audit import merkle, notes, service, tree
+from audit import merkle, notes, repository, service, tree, verification
 from audit.encoding import EVENT_FIELDS, entry_bytes
 from audit.models import AuditEntry
 from audit.verification import verify_log
@@ -149,7 +149,16 @@ CASES: list[tuple[Callable[[Session], None], int, str]] = [
 ]
 
 
-def test_an_untouched_log_verifies(session: Session) -> None:
+@pytest.fixture(params=[None, 2], ids=["one-chunk", "chunks-of-4"])
+def chunk_level(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int | None:
+    """Verify in the default chunks, and in chunks of four entries (so many chunks, and levels above them)."""
+    if request.param is not None:
+        monkeypatch.setattr(verification, "CHUNK_LEVEL", request.param)
+        monkeypatch.setattr(verification, "CHUNK", 1 << request.param)
+    return request.param
+
+
+def test_an_untouched_log_verifies(session: Session, chunk_level: int | None) -> None:
     build_log(session)
     progress: list[tuple[int, int]] = []
     report = verify_log(session, VERIFIER, progress=lambda done, total: progress.append((done, total)))
@@ -159,7 +168,9 @@ def test_an_untouched_log_verifies(session: Session) -> None:
 
 
 @pytest.mark.parametrize(("tamper", "first_bad", "message"), CASES, ids=[c[0].__name__ for c in CASES])
-def test_tampering_is_caught(session: Session, tamper: Callable[[Session], None], first_bad: int, message: str) -> None:
+def test_tampering_is_caught(
+    session: Session, tamper: Callable[[Session], None], first_bad: int, message: str, chunk_level: int | None
+) -> None:
     build_log(session)
     drop_guards(session)
     tamper(session)
@@ -191,3 +202,20 @@ def test_a_kept_checkpoint_catches_a_log_rewritten_after_its_checkpoints_were_de
     assert verify_log(session, VERIFIER).ok  # nothing left in the database to contradict the forgery
     report = verify_log(session, VERIFIER, extra_checkpoints=[kept])
     assert report.first_bad_entry == 0 and not report.ok
+
+
+def test_the_database_encodes_stored_entries_exactly_as_the_log_does(session: Session) -> None:
+    tricky = "".join(chr(c) for c in range(1, 32)) + '"\\/\x7f\u2028\u00e9\U0001f600 end'
+    at = datetime(2026, 11, 1, 9, 0, 0, 120, tzinfo=UTC)
+    service.append(session, make_event(reason=tricky, case_reference=tricky, actor_user_id=None,
+                                       details={"note": tricky, "n": [1, None]}), at=at)
+    service.append(session, make_event(), at=T0)
+    session.commit()
+    seqs, encodings, stored = repository.entry_chunk(session, 0, 10)
+    assert seqs == [0, 1]
+    for seq, encoded, leaf in zip(seqs, encodings, stored):
+        entry = session.get(AuditEntry, seq)
+        assert entry is not None
+        assert encoded == entry_bytes(seq, entry.recorded_at, {f: getattr(entry, f) for f in EVENT_FIELDS}, entry.details)
+        assert merkle.leaf_hash(encoded) == leaf
+    assert verify_log(session, VERIFIER).ok
