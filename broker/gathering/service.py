@@ -34,6 +34,7 @@ from broker.sources import refs_in_force
 from consent import service as consent_service
 from consent.models import utcnow
 from consent.service import CategoryDecision
+from consent.vocabulary import DATA_CATEGORIES
 
 
 @dataclass
@@ -395,6 +396,13 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
                 allowed.add((holder, c.category))
             else:
                 not_served.setdefault(c.category, c.reason)
+    served_categories = {category for _, category in allowed}
+    for category, withdrawn_at in _withdrawn_for(session, subject_id, who.organisation_id, purpose, at).items():
+        if category not in served_categories and category not in not_served:
+            not_served[category] = (
+                f"The permission that covered {DATA_CATEGORIES[category].label} was withdrawn on "
+                f"{withdrawn_at:%-d %B %Y}: nothing more is served under it, and copies held only under it "
+                "have been erased.")
     served_rows = [r for r in rows if (r.holder_organisation_id, r.category) in allowed]
     served = _open(encryption, session, served_rows)
     events.append(_event(who, "bundle.served", "success" if served else "deny", subject_id, purpose, case_reference, {
@@ -403,6 +411,25 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
     }))
     record_many(session, events)
     return BundleResult(served, [Withheld(c, reason) for c, reason in sorted(not_served.items())])
+
+
+def _withdrawn_for(session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, purpose: str,
+                   at: datetime) -> dict[str, datetime]:
+    """Categories a withdrawn permission once let ``recipient_id`` see for ``purpose``, with the
+    latest withdrawal of each: items erased with it leave no row behind, but the caseworker still
+    needs to know why they are gone."""
+    taken: dict[str, datetime] = {}
+    for consent in consent_service.list_consents(session, consent_service.AUTOMATIC, subject_id, at):
+        for event in consent.status_history:
+            if event.status.value != "withdrawn" or event.effective_at > at:
+                continue
+            for version in consent.versions:
+                if version.version != event.version:
+                    continue
+                for row in version.scope:
+                    if row.recipient_organisation_id == recipient_id and row.purpose == purpose:
+                        taken[row.data_category] = max(event.effective_at, taken.get(row.data_category, event.effective_at))
+    return taken
 
 
 def check_purpose(who: Principal, organisation_kind: str | None, purpose: Purpose) -> None:

@@ -116,7 +116,8 @@ def test_gather_once_end_to_end(served: str, auth_headers, database) -> None:  #
     assert after["items"] == []
     # The EP advice was held only under the withdrawn permission: erased at once. Social care's
     # assessment is still covered by social care's own permission, so it is kept, but not served here.
-    assert {w["category"] for w in after["not_served"]} == {"SC_ASSESSMENT"}
+    # Both are listed as not served, the erased advice included, so the caseworker knows why it is gone.
+    assert {w["category"] for w in after["not_served"]} == {"EP_ADVICE", "SC_ASSESSMENT"}
     with database.sessions() as session:
         assert {row.category for row in session.scalars(select(GatheredItem))} == {"SC_ASSESSMENT"}
     # The caseworker sees why.
