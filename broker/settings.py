@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
     # Requests per minute from one client address to the sign-in and token endpoints.
     sign_in_rate_limit_per_minute: int = Field(default=120, ge=1, le=10_000)
+    # The largest request body accepted (the upload of a scanned EP report has its own, larger
+    # limit), and how deeply a JSON body may nest.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    max_json_depth: int = Field(default=32, ge=4, le=1000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig
