@@ -1,0 +1,167 @@
+"""The API, fuzzed from its own OpenAPI description with Schemathesis, as each role.
+
+For every operation and every role, generated requests (valid ones, aimed at the demo data's
+real ids half of the time, and invalid ones) must never get a server error, every answer must
+match the documented status codes, media types and bodies, and no request may change data
+without its audit entry: a refusal changes nothing, and a change always comes with at least
+one new entry in the audit log.
+
+Bounded and reproducible: a fixed number of examples per operation, derandomised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from hypothesis.errors import Unsatisfiable
+from sqlalchemy import Engine, func, select, text
+
+from broker.migrate import TARGET_METADATA
+
+# One account of each role (and the EP service, whose caseworkers alone file paper reports).
+ACCOUNTS = {
+    "family": "sarah.clarke",
+    "caseworker": "sen.caseworker",
+    "ep_caseworker": "ep.psychologist",
+    "safeguarding_lead": "safeguarding.lead",
+    "ig_auditor": "ig.auditor",
+    "admin": "admin",
+    "system": "education.system",
+}
+EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
+POSITIVE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+NEGATIVE_CHECKS = [*POSITIVE_CHECKS, negative_data_rejection]
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The audit log's own tables: appending an entry is what the property looks for, not a change.
+AUDIT_TABLES = {"audit_entries", "audit_sequence", "audit_tree_state", "audit_tree_nodes", "audit_checkpoints"}
+# Path parameters filled, half of the time, with ids of rows that exist.
+KNOWN_IDS = {
+    "subject_id": "SELECT id FROM people WHERE is_subject",
+    "person_id": "SELECT id FROM people",
+    "consent_id": "SELECT id FROM consents",
+    "request_id": "SELECT id FROM consent_requests",
+    "assessment_id": "SELECT id FROM assessments",
+    "advice_request_id": "SELECT id FROM advice_requests",
+    "exception_id": "SELECT id FROM clock_exceptions",
+    "link_id": "SELECT id FROM identity_links",
+    "access_id": "SELECT id FROM break_glass_accesses",
+    "seq": "SELECT seq FROM audit_entries",
+}
+
+
+TABLES = {t.name: t for metadata in TARGET_METADATA for t in metadata.sorted_tables}
+DATA_TABLES = sorted(set(TABLES) - AUDIT_TABLES)
+
+
+@dataclass
+class Snapshot:
+    audit_entries: int
+    tables: dict[str, str]
+
+    @classmethod
+    def take(cls, engine: Engine) -> Snapshot:
+        digests = {}
+        with engine.connect() as connection:
+            entries = connection.execute(select(func.count()).select_from(TABLES["audit_entries"])).scalar_one()
+            for name in DATA_TABLES:
+                rows = sorted(repr(tuple(row)) for row in connection.execute(select(TABLES[name])))
+                digests[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return cls(entries, digests)
+
+    def changed_tables(self, later: Snapshot) -> list[str]:
+        return [name for name, digest in self.tables.items() if later.tables[name] != digest]
+
+
+@dataclass
+class Figures:
+    operations: int = 0
+    examples: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def _known_ids(engine: Engine) -> dict[str, list[str]]:
+    known = {}
+    with engine.connect() as connection:
+        for name, query in KNOWN_IDS.items():
+            known[name] = sorted(str(uuid.UUID(str(v)) if name != "seq" else v) for v in connection.scalars(text(query)))
+    return known
+
+
+def _has_inputs(operation) -> bool:  # type: ignore[no-untyped-def]
+    return any(True for _ in operation.iter_parameters()) or bool(operation.body)
+
+
+def fuzz_operation(
+    operation, mode: GenerationMode, app: FastAPI, headers: dict[str, str],  # type: ignore[no-untyped-def]
+    engine: Engine, known: dict[str, list[str]], figures: Figures,
+) -> None:
+    latest: list[Snapshot] = []
+    checks = POSITIVE_CHECKS if mode is GenerationMode.POSITIVE else NEGATIVE_CHECKS
+
+    @settings(max_examples=EXAMPLES[mode], derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    def run(case, data) -> None:  # type: ignore[no-untyped-def]
+        if mode is GenerationMode.POSITIVE:
+            for name in list(case.path_parameters or {}):
+                if known.get(name) and data.draw(st.booleans(), label=f"known {name}"):
+                    case.path_parameters[name] = data.draw(st.sampled_from(known[name]), label=name)
+        # The data as the previous example left it (nothing else writes between examples).
+        before = latest.pop() if latest else Snapshot.take(engine)
+        response = case.call(app=app, headers=headers)
+        figures.examples += 1
+        figures.statuses[response.status_code] = figures.statuses.get(response.status_code, 0) + 1
+        case.validate_response(response, checks=checks, headers=headers)
+        after = Snapshot.take(engine)
+        latest.append(after)
+        changed = before.changed_tables(after)
+        where = f"{case.method} {case.formatted_path} -> {response.status_code}"
+        if response.status_code >= 400 or case.method in SAFE_METHODS:
+            assert not changed, f"{where} changed {changed}"
+        if changed:
+            assert after.audit_entries > before.audit_entries, f"{where} changed {changed} without an audit entry"
+
+    try:
+        run()
+    except Unsatisfiable:
+        if mode is GenerationMode.POSITIVE or _has_inputs(operation):
+            figures.failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): no example generated")
+    except Exception as error:  # noqa: BLE001 - every failure is reported together at the end
+        figures.failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {str(error)[:2000]}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_the_api_holds_its_contract_for_each_role(
+    role: str, app: FastAPI, auth_headers: Callable[[str], dict[str, str]], capsys: pytest.CaptureFixture[str],
+) -> None:
+    headers = auth_headers(ACCOUNTS[role])
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    engine = app.state.database.engine
+    known = _known_ids(engine)
+    figures = Figures()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        figures.operations += 1
+        for mode in EXAMPLES:
+            fuzz_operation(operation, mode, app, headers, engine, known, figures)
+    with capsys.disabled():
+        print(f"\n[schemathesis] role={role}: {figures.operations} operations, {figures.examples} requests, "
+              f"statuses {dict(sorted(figures.statuses.items()))}, {len(figures.failures)} failing operations")
+    assert not figures.failures, "\n\n".join(figures.failures)
