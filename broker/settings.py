@@ -14,7 +14,7 @@ from broker.retention import RetentionRule, check_rules, default_retention_rules
 if TYPE_CHECKING:
     from broker.auth.tokens import IssuerConfig
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # nosec B105  # the development default, refused in production
 
 
 class Environment(StrEnum):
@@ -36,7 +36,7 @@ class TrustedIssuerSettings(BaseModel):
     leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
-EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"
+EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"  # nosec B105  # the embedded simulators' credential, refused in production
 
 
 class SourceSystemSettings(BaseModel):
