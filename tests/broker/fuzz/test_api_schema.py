@@ -31,13 +31,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from hypothesis.errors import Unsatisfiable
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from broker.auth import Role
 from broker.db import SessionDep
 from broker.demo import USERS
 from broker.migrate import TARGET_METADATA
 from broker.models import OutboxMessage
+from tests.broker.known_ids import known_ids
 from tests.broker.test_endpoint_access import endpoints
 
 # One account of each role (and the EP service, whose caseworkers alone file paper reports).
@@ -64,19 +65,6 @@ NEGATIVE_CHECKS = [*POSITIVE_CHECKS, negative_data_rejection]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The audit log's own tables: appending an entry is what the property looks for, not a change.
 AUDIT_TABLES = {"audit_entries", "audit_sequence", "audit_tree_state", "audit_tree_nodes", "audit_checkpoints"}
-# Path parameters filled, half of the time, with ids of rows that exist.
-KNOWN_IDS = {
-    "subject_id": "SELECT id FROM people WHERE is_subject",
-    "person_id": "SELECT id FROM people",
-    "consent_id": "SELECT id FROM consents",
-    "request_id": "SELECT id FROM consent_requests",
-    "assessment_id": "SELECT id FROM assessments",
-    "advice_request_id": "SELECT id FROM advice_requests",
-    "exception_id": "SELECT id FROM clock_exceptions",
-    "link_id": "SELECT id FROM identity_links",
-    "access_id": "SELECT id FROM break_glass_accesses",
-    "seq": "SELECT seq FROM audit_entries",
-}
 
 
 TABLES = {t.name: t for metadata in TARGET_METADATA for t in metadata.sorted_tables}
@@ -110,14 +98,6 @@ class Figures:
     statuses: dict[int, int] = field(default_factory=dict)
     audited_changes: int = 0
     failures: list[str] = field(default_factory=list)
-
-
-def _known_ids(engine: Engine) -> dict[str, list[str]]:
-    known = {}
-    with engine.connect() as connection:
-        for name, query in KNOWN_IDS.items():
-            known[name] = sorted(str(uuid.UUID(str(v)) if name != "seq" else v) for v in connection.scalars(text(query)))
-    return known
 
 
 def _has_inputs(operation) -> bool:  # type: ignore[no-untyped-def]
@@ -204,7 +184,7 @@ def fuzz(
     admitted = _admitted(app, role)
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
     engine = app.state.database.engine
-    known = _known_ids(engine)
+    known = known_ids(engine)
     figures = Figures()
     for result in schema.get_all_operations():
         operation = result.ok()
