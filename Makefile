@@ -9,13 +9,14 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test test-postgres bench load clean assets screenshots
+.PHONY: help run test test-postgres bench load clean assets screenshots audit-code
 
 help:
 	@echo "make run   - set up, migrate, load demo data and serve on http://127.0.0.1:8000"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make assets      - install GOV.UK Frontend and axe-core from the npm registry (done by run and test)"
 	@echo "make screenshots - phone and desktop screenshots of the pages into docs/screenshots/"
+	@echo "make audit-code  - bandit over the code and pip-audit over the locked dependencies"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -43,6 +44,13 @@ test: $(VENV)/.synced assets
 
 screenshots: $(VENV)/.synced assets
 	$(BIN)/python -m broker.web.screenshots
+
+# bandit's exceptions are in pyproject.toml [tool.bandit] and on their lines; pip-audit's in
+# .ci/pip-audit-ignore.txt (see .ci/audit-dependencies for what happens without PyPI's advisory data).
+audit-code: $(VENV)/.synced
+	$(BIN)/bandit -c pyproject.toml -r broker consent audit adapters --quiet --severity-level low 2> >(grep -v "nosec encountered" >&2)
+	@echo "bandit: no issues in broker/ consent/ audit/ adapters/"
+	UV=$(UV) .ci/audit-dependencies
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m bench

@@ -106,7 +106,7 @@ class SourceConnection:
             client_id=self.config.client_id,
             client_secret=self.config.client_secret,
             token_endpoint=self.config.base_url.rstrip("/") + self.config.token_path,
-            token_endpoint_auth_method="client_secret_basic",
+            token_endpoint_auth_method="client_secret_basic",  # nosec B106  # the name of an OAuth client authentication method, not a secret
             grant_type="client_credentials",
             token=self._token,
             update_token=remember,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element  # nosec B405  # the Element type only; parsing goes through defusedxml
 
 from adapters.connection import Answer
 from adapters.http_adapter import HttpSourceAdapter

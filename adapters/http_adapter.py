@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError  # nosec B405  # the Element type and ParseError only; parsing goes through defusedxml
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException

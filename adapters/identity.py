@@ -5,7 +5,8 @@ and the same date of birth.  Otherwise names (with spelling variants), date of b
 postcode are scored: at or above ``AUTO_LINK`` a link is made automatically, between ``REVIEW``
 and ``AUTO_LINK`` a person confirms or rejects it, below ``REVIEW`` nothing is linked.  A
 candidate is never linked automatically when a second candidate also looks plausible, when the
-two sides carry different valid identifiers of the same kind, or when a name mixes scripts.
+two sides carry different valid identifiers of the same kind, or when a name mixes scripts or
+holds invisible characters.
 """
 
 from __future__ import annotations
@@ -99,6 +100,14 @@ def has_mixed_scripts(value: str) -> bool:
     cleaned = unicodedata.normalize("NFKC", value)
     scripts = {s for s in map(_script, cleaned) if s is not None}
     return len(scripts) > 1
+
+
+def has_hidden_characters(value: str) -> bool:
+    """True when a name holds characters a reader cannot see: zero-width spaces and joiners,
+    direction overrides (which make a name display differently from how it is stored), and
+    other format or control characters.  Nobody types them into a name; they are stripped to
+    compare, but a person looks at the match before it is made."""
+    return any(unicodedata.category(c) in ("Cf", "Cc") for c in value)
 
 
 def normalise_name(value: str | None) -> str:
@@ -227,6 +236,7 @@ class MatchScore:
     reasons: tuple[str, ...]
     conflicting_identifier: bool = False
     mixed_scripts: bool = False
+    hidden_characters: bool = False
 
     @property
     def deterministic(self) -> bool:
@@ -244,12 +254,14 @@ def score(subject: Demographics, candidate: Demographics) -> MatchScore:
                 return MatchScore(1.0, scheme, (f"same {scheme} and date of birth",))
             if mine != theirs:
                 return MatchScore(0.0, "conflict", (f"different valid {scheme}",), conflicting_identifier=True)
-    mixed = any(has_mixed_scripts(n or "") for n in (
-        subject.given_name, subject.family_name, candidate.given_name, candidate.family_name))
+    names = [n or "" for n in (subject.given_name, subject.family_name, candidate.given_name, candidate.family_name)]
+    mixed = any(has_mixed_scripts(n) for n in names)
+    hidden = any(has_hidden_characters(n) for n in names)
     given = name_similarity(subject.given_name, candidate.given_name)
     family = name_similarity(subject.family_name, candidate.family_name)
     if not given or not family or dob == 0.0:
-        return MatchScore(0.0, "demographic", ("name or date of birth missing or different",), mixed_scripts=mixed)
+        return MatchScore(0.0, "demographic", ("name or date of birth missing or different",), mixed_scripts=mixed,
+                          hidden_characters=hidden)
 
     # Weights: date of birth and family name carry the most; a given name below 0.85 is a
     # different child (twins share everything else), so it pulls the score down hard.
@@ -274,7 +286,12 @@ def score(subject: Demographics, candidate: Demographics) -> MatchScore:
         else:
             total -= 0.03
             reasons.append("different postcode")
-    return MatchScore(max(0.0, min(1.0, round(total, 4))), "demographic", tuple(reasons), mixed_scripts=mixed)
+    if mixed:
+        reasons.append("a name mixes scripts")
+    if hidden:
+        reasons.append("a name holds invisible characters")
+    return MatchScore(max(0.0, min(1.0, round(total, 4))), "demographic", tuple(reasons), mixed_scripts=mixed,
+                      hidden_characters=hidden)
 
 
 @dataclass(frozen=True)
@@ -288,7 +305,8 @@ def decide(subject: Demographics, candidates: Iterable[Demographics]) -> list[Ma
     """A verdict for every candidate.
 
     Deterministic matches link automatically.  A demographic match links automatically only when
-    it is the one plausible candidate, its names use one script, and no identifier conflicts;
+    it is the one plausible candidate, its names use one script and hold nothing invisible, and
+    no identifier conflicts;
     otherwise a plausible candidate goes to review.
     """
     scored = [score(subject, c) for c in candidates]
@@ -300,7 +318,8 @@ def decide(subject: Demographics, candidates: Iterable[Demographics]) -> list[Ma
             verdict = Verdict.auto_link
         elif s.conflicting_identifier or s.score < REVIEW:
             verdict = Verdict.no_link
-        elif s.score >= AUTO_LINK and len(plausible) == 1 and not s.mixed_scripts and not deterministic_found:
+        elif (s.score >= AUTO_LINK and len(plausible) == 1 and not s.mixed_scripts and not s.hidden_characters
+              and not deterministic_found):
             verdict = Verdict.auto_link
         else:
             verdict = Verdict.review

@@ -9,6 +9,7 @@ person rejected or unlinked is not re-created by automatic matching.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -165,6 +166,23 @@ PAPER_DOCUMENT_TYPES = frozenset({"psychological_advice", "ep_report", "assessme
 PAPER_MEDIA_TYPES = {"application/pdf": b"%PDF-", "image/tiff": (b"II*\x00", b"MM\x00*"), "image/png": b"\x89PNG",
                      "image/jpeg": b"\xff\xd8\xff"}
 MAX_PAPER_BYTES = 20_000_000
+# Characters no name or reference of a paper report may hold: control characters (NUL among
+# them) and the separators of file paths.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_paper_file_name(name: str) -> str:
+    """The uploaded file's own name, refused unless it is a plain file name.
+
+    The broker keeps scans in its database and never uses the name as a path, but the name is
+    shown to staff and may be used by whoever exports the scans: ``../../etc/passwd``, an
+    absolute path, a drive letter or a NUL byte is refused rather than carried along.
+    """
+    if (not name or len(name) > 255 or _CONTROL.search(name) or "/" in name or "\\" in name
+            or name in (".", "..") or _WINDOWS_DRIVE.match(name)):
+        raise InvalidInput("the file name must be a plain name such as report.pdf, with no folders")
+    return name
 
 
 def upload_paper_document(
@@ -185,6 +203,8 @@ def upload_paper_document(
         raise InvalidInput(f"the file is larger than {MAX_PAPER_BYTES // 1_000_000} MB")
     if not title.strip() or not author.strip():
         raise InvalidInput("give the report's title and author")
+    if any(_CONTROL.search(text) for text in (title, author, paper_file_reference or "")):
+        raise InvalidInput("the title, author and paper file reference must be plain text on one line")
     if document_date > date.today():
         raise InvalidInput("the report's date is in the future")
     digest = hashlib.sha256(content).hexdigest()

@@ -25,6 +25,7 @@ from broker.refusals import audit_refusal
 from consent.errors import ConsentError
 from broker.logging import RequestContextMiddleware, configure_logging
 from broker.migrate import script_heads
+from broker.request_limits import install_request_limits
 from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
 from broker.sources import SIMULATOR_PREFIX, build_registry
 from broker.web import dev_identity_provider, install_web, sign_in
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sign_in_limiter = RateLimiter(settings.sign_in_rate_limit_per_minute)
 
     install_error_handlers(app, domain_roots=(ConsentError, AuditError, AdapterError), on_refusal=audit_refusal)
+    install_request_limits(app, settings)
     install_web(app, settings)
     install_sign_in(app)
     app.add_middleware(RequestContextMiddleware)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -159,6 +159,16 @@ def install_error_handlers(
             request, 503, ServiceUnavailable.title,
             "The database cannot be reached. Please try again shortly.",
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DataError)
+    async def _value_not_storable(request: Request, exc: Exception) -> Response:
+        # PostgreSQL refuses some values SQLite takes (a NUL character in text, a number out of
+        # range): the caller's input, not a fault of the broker.
+        log.warning("value refused by the database", extra={"error_type": type(exc).__name__})
+        return problem_response(
+            request, 422, InvalidInput.title,
+            "A value in the request cannot be stored (for example, it holds a NUL character).",
         )
 
     @app.exception_handler(BrokerError)

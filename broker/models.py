@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, MetaData, String, Text, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from consent.models import NAMING_CONVENTION, Organisation, Person, UTCDateTime, utcnow
 
@@ -49,6 +49,13 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("subject_line", "template")
+    def _one_line(self, name: str, value: str) -> str:
+        # The subject becomes an email header when sent: a line break there would forge headers.
+        if any(c in value for c in "\r\n\x85\u2028\u2029"):
+            raise ValueError(f"a notification's {name} must be a single line")
+        return value
 
 
 class WebSession(Base):

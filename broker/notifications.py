@@ -7,6 +7,8 @@ rolled back, because it is written in the same transaction.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from collections.abc import Sequence
 
@@ -20,6 +22,21 @@ from consent.standing import Decider
 from consent.vocabulary import DATA_CATEGORIES, PURPOSES
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def single_line(text: str) -> str:
+    """``text`` as one line: every control character and line or paragraph separator (CR, LF,
+    NEL, U+2028, U+2029, tabs and the rest) becomes a space.
+
+    Free text that others typed (a caseworker's reasons, a name from a source system) goes into a
+    notification's subject or into one labelled line of its body; a line break in it could forge
+    a header (``Bcc:`` in an email) or a line of the message the family would take for ours.
+    """
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return _SPACES.sub(" ", cleaned).strip()
+
+
 class Notifier:
     """Writes ``OutboxMessage`` rows; one message per person told."""
 
@@ -30,7 +47,7 @@ class Notifier:
     def consent_request_raised(self, request: ConsentRequestRead, deciders: Sequence[Decider]) -> int:
         """Tell each person who may decide about a new request, separately. Returns how many were told."""
         child = self.session.get(Person, request.subject_id)
-        child_name = child.given_name if child else "your child"
+        child_name = single_line(child.given_name) if child else "your child"
         what = ", ".join(DATA_CATEGORIES[c].label for c in request.categories)
         link = f"{self.public_url}/consent-requests/{request.id}"
         told = 0
@@ -39,9 +56,9 @@ class Notifier:
             body = (
                 f"We are asking for your permission to share {about} for "
                 f"{PURPOSES[request.purpose].label}.\n\n"
-                f"What: {what}.\nWhy: {request.why}\n"
+                f"What: {what}.\nWhy: {single_line(request.why)}\n"
                 f"For how long: {request.valid_for_days} days from when you agree.\n"
-                f"If you say no: {request.if_declined}\n\n"
+                f"If you say no: {single_line(request.if_declined)}\n\n"
                 f"Please answer by {request.expires_at:%d %B %Y}: {link}\n"
                 "You can approve all of it, approve part of it, or say no. You can change your mind at any time."
             )

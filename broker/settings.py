@@ -14,7 +14,7 @@ from broker.retention import RetentionRule, check_rules, default_retention_rules
 if TYPE_CHECKING:
     from broker.auth.tokens import IssuerConfig
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # nosec B105  # the development default, refused in production
 
 
 class Environment(StrEnum):
@@ -36,7 +36,7 @@ class TrustedIssuerSettings(BaseModel):
     leeway_seconds: int = Field(default=30, ge=0, le=300)
 
 
-EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"
+EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"  # nosec B105  # the embedded simulators' credential, refused in production
 
 
 class SourceSystemSettings(BaseModel):
@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
     # Requests per minute from one client address to the sign-in and token endpoints.
     sign_in_rate_limit_per_minute: int = Field(default=120, ge=1, le=10_000)
+    # The largest request body accepted (the upload of a scanned EP report has its own, larger
+    # limit), and how deeply a JSON body may nest.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    max_json_depth: int = Field(default=32, ge=4, le=1000)
 
     def trusted_issuers(self) -> list[IssuerConfig]:
         from broker.auth.tokens import IssuerConfig

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from adapters.identity import normalise_name
 
 DEVELOPMENT_CLIENT_ID = "broker"
-DEVELOPMENT_CLIENT_SECRET = "simulator-development-secret"
+DEVELOPMENT_CLIENT_SECRET = "simulator-development-secret"  # nosec B105  # the simulators' development credential, refused in production
 TOKEN_LIFETIME = 3600
 
 
@@ -104,7 +104,7 @@ def install_common(app: FastAPI, credentials: SimulatorCredentials) -> None:
             raise HTTPException(401, detail="invalid_client")
         access_token = secrets.token_urlsafe(32)
         state.tokens[access_token] = time.time() + TOKEN_LIFETIME
-        return {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
+        return {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}  # nosec B105  # the OAuth token type, not a secret
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

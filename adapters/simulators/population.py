@@ -346,7 +346,7 @@ def _make_children(rng: random.Random, size: int) -> list[Child]:
 @lru_cache(maxsize=4)
 def build_population(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Population:
     """The population for ``seed``: the same children and records every time."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded demo population, not a secret
     children = _make_children(rng, size)
     education: dict[str, EducationRecord] = {}
     social_care: dict[str, SocialCareRecord] = {}

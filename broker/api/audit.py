@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
@@ -111,6 +111,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# An entry's number, no larger than the databases' 64-bit integers (larger is a 422, not a 500).
+EntryNumber = Annotated[int, Path(ge=0, le=2**63 - 1, description="The entry's number.")]
+
+
 @router.get("/events", response_model=EntryPage)
 def search_events(
     session: SessionDep,
@@ -140,7 +144,7 @@ def search_events(
 
 
 @router.get("/events/{seq}", response_model=EntryRead)
-def read_event(seq: int, session: SessionDep, caller: InformationGovernance) -> EntryRead:
+def read_event(seq: EntryNumber, session: SessionDep, caller: InformationGovernance) -> EntryRead:
     """One audit entry by its number (information governance only; the look-up is recorded)."""
     entry = audit_service.get_entry(session, seq)
     _record_ig_action(session, caller, "audit.searched", {"seq": seq})
@@ -193,7 +197,7 @@ def read_consistency_proof(
 
 
 @router.post("/events/{seq}/release", status_code=204)
-def release_safeguarding_entry(seq: int, session: SessionDep, caller: InformationGovernance) -> None:
+def release_safeguarding_entry(seq: EntryNumber, session: SessionDep, caller: InformationGovernance) -> None:
     """Let the family see a safeguarding access in their child's access log (information governance only)."""
     entry = audit_service.get_entry(session, seq)
     if entry.subject_id is None:

@@ -68,6 +68,7 @@ async def upload_paper_report(
     and when.  The same scan is accepted once; consultation notes are not filed here."""
     _require_ep_staff(session, caller)
     _require_subject(session, person_id)
+    service.check_paper_file_name(file.filename or "")
     content = await file.read(service.MAX_PAPER_BYTES + 1)
     if len(content) > service.MAX_PAPER_BYTES:
         raise PayloadTooLarge(f"the file is larger than {service.MAX_PAPER_BYTES // 1_000_000} MB")

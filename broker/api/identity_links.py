@@ -116,7 +116,7 @@ def discover(body: DiscoverRequest, request: Request, session: SessionDep, calle
 @router.get("/reviews", response_model=ReviewQueue)
 def list_reviews(
     session: SessionDep, caller: Caseworker,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> ReviewQueue:
     """Links waiting for a caseworker to confirm or reject, oldest first."""
     links, total = service.review_queue(session, limit=limit, offset=offset)

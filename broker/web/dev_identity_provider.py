@@ -159,7 +159,7 @@ def _exchange_code(request: Request, session: SessionDep, client_id: str, form: 
         raise GrantRefused("invalid_grant", "the account no longer exists")
     return {
         "access_token": issue_dev_token(settings, user),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105  # the OAuth token type, not a secret
         "expires_in": DEFAULT_TTL_SECONDS,
         "scope": grant["scope"],
         "id_token": issue_id_token(settings, user, client_id=client_id, nonce=grant["nonce"]),
@@ -174,7 +174,7 @@ def _machine_token(session: SessionDep, settings: Settings, client_id: str) -> d
         raise GrantRefused("unauthorized_client", "this client may not use the client_credentials grant")
     return {
         "access_token": issue_dev_token(settings, user, extra_claims={"client_id": client_id}),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105  # the OAuth token type, not a secret
         "expires_in": DEFAULT_TTL_SECONDS,
     }
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from broker.api.problems import install_problem_descriptions
 from broker.web.security import script_hash
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
@@ -19,6 +20,7 @@ _INLINE_SCRIPT = re.compile(r"<script>(?P<body>.*?)</script>", re.DOTALL)
 
 
 def install_api_docs(app: FastAPI) -> None:
+    install_problem_descriptions(app)
     page = get_swagger_ui_html(openapi_url=app.openapi_url or "/api/openapi.json", title=f"{app.title} – API")
     html = bytes(page.body).decode("utf-8")
     hashes = " ".join(script_hash(m.group("body")) for m in _INLINE_SCRIPT.finditer(html))

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from broker.errors import Forbidden, problem_response
 
-FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_FIELD = "form_token"  # nosec B105  # the name of a form field, not a secret
 _SESSION_KEY = "form_key"
 _SALT = "broker.web.form-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
