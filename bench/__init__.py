@@ -47,6 +47,12 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
     }
 
 
+def _module(name: str) -> str:
+    """The module that ran (``bench.audit_bench``), whatever name its results were saved under."""
+    script = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    return f"bench.{script}" if script and script != "__main__" else f"bench.{name}"
+
+
 def write_result(name: str, figures: dict[str, Any], *, title: str, targets: dict[str, str] | None = None) -> Path:
     """Save one benchmark's figures as ``bench/results/<name>.json`` with the machine, date and command."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -54,7 +60,7 @@ def write_result(name: str, figures: dict[str, Any], *, title: str, targets: dic
         "name": name,
         "title": title,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m " + (sys.argv[0].rsplit("/", 1)[-1] if sys.argv else name),
+        "command": "python -m " + _module(name),
         "argv": sys.argv[1:],
         "machine": machine(),
         "targets": targets or {},

@@ -32,7 +32,10 @@ def render() -> str:
         lines += [f"## {result['title']}", ""]
         lines.append(f"- date: {result['date']}; machine: {result['machine']['platform']}, "
                      f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}")
-        lines.append(f"- command: `python -m bench.{result['name']} {' '.join(result.get('argv', []))}`".rstrip())
+        command = result.get("command", f"python -m bench.{result['name']}")
+        if not command.startswith("python -m bench."):  # results saved before the module was recorded
+            command = f"python -m bench.{result['name']}"
+        lines.append(f"- command: `{command} {' '.join(result.get('argv', []))}`".rstrip())
         for name, target in result.get("targets", {}).items():
             lines.append(f"- target: {name}: {target}")
         lines += ["", "| figure | value |", "|---|---|"]

@@ -4,7 +4,8 @@ For each database (SQLite in a temporary file; PostgreSQL in a fresh database on
 this measures:
 
 - appends per second through ``audit.service.append`` (counter lock, canonical encoding, leaf
-  hash), one transaction per append, with 1 writer and with 8 concurrent writers, and the same for
+  hash), one transaction per append, with 1 writer and with 8 concurrent writers (as 8 threads of
+  one process, and as 8 processes, the way a server's workers write), and the same for
   a plain INSERT of the same row into a table of the same shape, without hashing or numbering;
   the ratio of the two is the figure (target: at least 0.5);
 - verification (``audit.verification.verify_log``) of a log of ``--log-size`` entries (default
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import os
 import random
 import sys
@@ -105,34 +107,85 @@ def _rate(database: Database, writers: int, total: int, one: Any) -> float:
     return total / elapsed
 
 
-def measure_appends(database: Database, appends: int) -> dict[str, Any]:
-    table = _plain_table()
-    table.metadata.create_all(database.engine)
+def _audit_append(session: Any, n: int) -> None:
+    service.append(session, _event(n))
+
+
+def _plain_insert(table: Table, seq: int) -> Any:
     at = datetime.now(UTC)
-    plain_seq = itertools.count(10**9)
 
-    def audit_append(session: Any, n: int) -> None:
-        service.append(session, _event(n))
-
-    def plain_insert(session: Any, n: int) -> None:
+    def one(session: Any, n: int) -> None:
         event = _event(n)
         row = {name: getattr(event, name) for name in (
             "event_type", "outcome", "actor_user_id", "actor_username", "actor_role", "actor_organisation_id",
             "subject_id", "purpose", "case_reference", "reason", "request_id")}
-        session.execute(insert(table), [{**row, "seq": next(plain_seq), "recorded_at": at,
+        session.execute(insert(table), [{**row, "seq": seq + n, "recorded_at": at,
                                          "details": canonical_json(dict(event.details)), "leaf_hash": b"\0" * 32}])
+    return one
+
+
+def _process_writer(url: str, data_dir: str, kind: str, seq: int, start: Any, counter: Any, total: int) -> None:
+    database = Database(Settings(environment="test", database_url=url, data_dir=Path(data_dir), database_pool_size=1))
+    one = _audit_append if kind == "audit" else _plain_insert(_plain_table(), seq)
+    start.wait()
+    try:
+        while True:
+            with counter.get_lock():
+                n = counter.value
+                counter.value += 1
+            if n >= total:
+                return
+            with database.sessions() as session:
+                one(session, n)
+                session.commit()
+    finally:
+        database.dispose()
+
+
+def _rate_processes(database: Database, writers: int, total: int, kind: str, seq: int) -> float:
+    """Transactions per second when ``writers`` processes (as a server's workers would) run ``total``
+    transactions between them, each process with its own connection."""
+    context = multiprocessing.get_context("fork")
+    start, counter = context.Event(), context.Value("q", 0)
+    url = database.engine.url.render_as_string(hide_password=False)
+    processes = [context.Process(target=_process_writer, args=(
+        url, str(Path(tempfile.gettempdir())), kind, seq, start, counter, total)) for _ in range(writers)]
+    for process in processes:
+        process.start()
+    time.sleep(1.0)  # let every process connect before the clock starts
+    started = time.perf_counter()
+    start.set()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - started
+    if any(process.exitcode for process in processes):
+        raise RuntimeError("a writer process failed")
+    return total / elapsed
+
+
+def measure_appends(database: Database, appends: int) -> dict[str, Any]:
+    table = _plain_table()
+    table.metadata.create_all(database.engine)
+    plain_seq = itertools.count(10**9, 10**6)
 
     figures: dict[str, Any] = {}
-    for writers in (1, 8):
+    runs = [("1 writer", 1, "threads"), ("8 writers (threads of one process)", 8, "threads"),
+            ("8 writers (separate processes)", 8, "processes")]
+    for label, writers, how in runs:
         # Alternate the two so that neither gets a warmer cache or a quieter machine.
-        audit_rate = _rate(database, writers, appends, audit_append)
-        plain_rate = _rate(database, writers, appends, plain_insert)
-        figures[f"{writers} writer{'s' if writers > 1 else ''}"] = {
+        if how == "threads":
+            audit_rate = _rate(database, writers, appends, _audit_append)
+            plain_rate = _rate(database, writers, appends, _plain_insert(table, next(plain_seq)))
+        else:
+            database.engine.dispose()  # no pooled connection may cross a fork
+            audit_rate = _rate_processes(database, writers, appends, "audit", 0)
+            plain_rate = _rate_processes(database, writers, appends, "plain", next(plain_seq))
+        figures[label] = {
             "audit appends per second": round(audit_rate, 1),
             "plain inserts per second": round(plain_rate, 1),
             "ratio": round(audit_rate / plain_rate, 3),
         }
-        print(f"  {writers} writer(s): audit {audit_rate:,.0f}/s, plain {plain_rate:,.0f}/s, "
+        print(f"  {label}: audit {audit_rate:,.0f}/s, plain {plain_rate:,.0f}/s, "
               f"ratio {audit_rate / plain_rate:.2f}", flush=True)
     return figures
 
