@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -26,21 +25,6 @@ LEO = demo_id("person:leo")
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-
-@pytest.fixture
-def signed_in(app: FastAPI, web_session) -> Iterator[Callable[[str], TestClient]]:  # type: ignore[no-untyped-def]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        cookies, _ = web_session(username)
-        client = TestClient(app, base_url="https://testserver", cookies=cookies, follow_redirects=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _token(client: TestClient, path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
@@ -23,21 +23,6 @@ OLIVER = demo_id("person:oliver")
 JORDAN = demo_id("person:jordan")
 LEO = demo_id("person:leo")
 
-
-@pytest.fixture
-def signed_in(app: FastAPI, web_session) -> Iterator[Callable[[str], TestClient]]:  # type: ignore[no-untyped-def]
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        cookies, _ = web_session(username)
-        client = TestClient(app, base_url="https://testserver", cookies=cookies, follow_redirects=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _oliver_request(database: Database) -> str:
