@@ -21,6 +21,7 @@ from adapters.protocol import (
     Candidate, DataCategory, FetchContext, HealthStatus, PersonQuery, RecordItem, SourceAdapter, releasable,
     requestable, utcnow,
 )
+from adapters.sealing import DocumentSealer
 from adapters.service import paper_documents
 
 
@@ -29,11 +30,15 @@ class EpPaperAdapter(SourceAdapter):
     categories = frozenset({DataCategory.EP_ADVICE})
     identifier_schemes = frozenset({"broker_person_id"})
 
-    def __init__(self, config: SourceSystemConfig, *, sessions: sessionmaker[Session] | None = None, **_: Any) -> None:
+    def __init__(
+        self, config: SourceSystemConfig, *, sessions: sessionmaker[Session] | None = None,
+        sealer: DocumentSealer | None = None, **_: Any,
+    ) -> None:
         super().__init__(config.name)
-        if sessions is None:
-            raise TypeError("the EP paper store adapter needs the broker's session factory")
+        if sessions is None or sealer is None:
+            raise TypeError("the EP paper store adapter needs the broker's session factory and document sealer")
         self.sessions = sessions
+        self.sealer = sealer
 
     async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
         """The subject themself, by broker person id (uploads are filed against the subject)."""
@@ -46,11 +51,18 @@ class EpPaperAdapter(SourceAdapter):
     def _read(self, person_id: uuid.UUID) -> list[RecordItem]:
         with self.sessions() as session:
             now = utcnow()
-            return [RecordItem(
-                self.name, str(d.id), DataCategory.EP_ADVICE, d.title, d.document_date, now,
-                {"type": d.document_type, "author": d.author, "scanned": True, "paper_file_reference": d.paper_file_reference,
-                 "uploaded_by": d.uploaded_by, "uploaded_at": d.uploaded_at.isoformat(), "stored_hash": d.content_hash},
-                d.content, d.media_type) for d in paper_documents(session, person_id)]
+            items = []
+            for d in paper_documents(session, person_id):
+                scan = self.sealer.open(session, person_id, d.id, d.content)
+                if scan is None:  # erased with the child's key: there is nothing left to release
+                    continue
+                items.append(RecordItem(
+                    self.name, str(d.id), DataCategory.EP_ADVICE, d.title, d.document_date, now,
+                    {"type": d.document_type, "author": d.author, "scanned": True,
+                     "paper_file_reference": d.paper_file_reference, "uploaded_by": d.uploaded_by,
+                     "uploaded_at": d.uploaded_at.isoformat(), "stored_hash": d.content_hash},
+                    scan, d.media_type))
+            return items
 
     async def fetch(
         self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext

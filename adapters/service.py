@@ -22,6 +22,7 @@ from adapters.errors import Conflict, InvalidInput, NotFound
 from adapters.identity import Demographics, MatchDecision, Verdict, decide
 from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus, utcnow
 from adapters.protocol import Candidate
+from adapters.sealing import DocumentSealer
 
 SYSTEM_ACTOR = "system:matching"
 
@@ -187,10 +188,11 @@ def check_paper_file_name(name: str) -> str:
 
 def upload_paper_document(
     session: Session, *, person_id: uuid.UUID, document_type: str, title: str, author: str,
-    document_date: date, media_type: str, content: bytes, uploaded_by: str,
+    document_date: date, media_type: str, content: bytes, uploaded_by: str, sealer: DocumentSealer,
     paper_file_reference: str | None = None,
 ) -> EpPaperDocument:
-    """Store one scanned paper report with its provenance; the same scan is stored only once."""
+    """Store one scanned paper report with its provenance, its bytes sealed by ``sealer`` (never
+    stored in the clear); the same scan is stored only once."""
     if document_type not in PAPER_DOCUMENT_TYPES:
         raise InvalidInput(f"document type must be one of {', '.join(sorted(PAPER_DOCUMENT_TYPES))}; "
                            "consultation notes stay with the EP service")
@@ -210,10 +212,12 @@ def upload_paper_document(
     digest = hashlib.sha256(content).hexdigest()
     if repository.paper_document_by_hash(session, person_id, digest) is not None:
         raise Conflict("this scan has already been uploaded for this child")
+    document_id = uuid.uuid4()
     document = EpPaperDocument(
-        person_id=person_id, document_type=document_type, title=title.strip(), author=author.strip(),
-        document_date=document_date, media_type=media_type, size_bytes=len(content), content_hash=digest,
-        content=content, uploaded_by=uploaded_by, paper_file_reference=paper_file_reference)
+        id=document_id, person_id=person_id, document_type=document_type, title=title.strip(),
+        author=author.strip(), document_date=document_date, media_type=media_type, size_bytes=len(content),
+        content_hash=digest, content=sealer.seal(session, person_id, document_id, content),
+        uploaded_by=uploaded_by, paper_file_reference=paper_file_reference)
     repository.add(session, document)
     return document
 

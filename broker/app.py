@@ -19,6 +19,7 @@ from broker.auth.rate_limit import RateLimiter
 from broker.auth.sessions import install_sign_in
 from broker.auth.sign_in import build_oauth, sign_in_providers
 from broker.db import Database
+from broker.encryption.documents import PaperDocumentSealer
 from broker.encryption.service import RecordEncryption
 from broker.errors import install_error_handlers
 from broker.refusals import audit_refusal
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
     app.state.token_verifier = build_token_verifier(settings)
-    app.state.adapters = build_registry(settings, database.sessions)
+    app.state.adapters = build_registry(settings, database.sessions, PaperDocumentSealer(app.state.record_encryption))
     app.state.oauth = build_oauth(settings)
     app.state.sign_in_providers = sign_in_providers(settings)
     app.state.sign_in_limiter = RateLimiter(settings.sign_in_rate_limit_per_minute)

@@ -24,11 +24,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from adapters.models import EpPaperDocument
 from audit.events import AuditEvent
 from broker import auditing, consent_actions
 from broker.assessments.models import Assessment
 from broker.auth import Principal
 from broker.encryption import repository as key_repository
+from broker.encryption.documents import FIELD as PAPER_FIELD
+from broker.encryption.documents import TABLE as PAPER_TABLE
 from broker.encryption.service import RecordEncryption, RecordShredded, SealedField
 from broker.gathering.models import TABLE, GatheredItem
 from broker.logging import current_request_id
@@ -161,13 +164,18 @@ def erase_items(
 
 
 def _rekey(session: Session, encryption: RecordEncryption, subject_id: uuid.UUID) -> list[uuid.UUID]:
-    """Seal the child's remaining items under a fresh data key and destroy the old one."""
+    """Seal the child's remaining items and scanned paper reports under a fresh data key and
+    destroy the old one."""
     remaining = list(session.scalars(
         select(GatheredItem).where(GatheredItem.subject_id == subject_id).order_by(GatheredItem.id)
+        .execution_options(populate_existing=True)))
+    scans = list(session.scalars(
+        select(EpPaperDocument).where(EpPaperDocument.person_id == subject_id).order_by(EpPaperDocument.id)
         .execution_options(populate_existing=True)))
     fields = []
     for row in remaining:
         fields += [SealedField(TABLE, row.id, "title", row.title), SealedField(TABLE, row.id, "content", row.content)]
+    fields += [SealedField(PAPER_TABLE, scan.id, PAPER_FIELD, scan.content) for scan in scans]
     try:
         opened = encryption.open_many(session, subject_id, fields) if fields else []
     except RecordShredded:
@@ -177,8 +185,14 @@ def _rekey(session: Session, encryption: RecordEncryption, subject_id: uuid.UUID
     if opened:
         resealed = encryption.seal_many(session, subject_id, [
             SealedField(f.table, f.row_id, f.field, value) for f, value in zip(fields, opened, strict=True)])
-        session.execute(update(GatheredItem), [
-            {"id": row.id, "title": resealed[2 * i], "content": resealed[2 * i + 1]} for i, row in enumerate(remaining)])
+        if remaining:
+            session.execute(update(GatheredItem), [
+                {"id": row.id, "title": resealed[2 * i], "content": resealed[2 * i + 1]}
+                for i, row in enumerate(remaining)])
+        offset = 2 * len(remaining)
+        if scans:
+            session.execute(update(EpPaperDocument), [
+                {"id": scan.id, "content": resealed[offset + i]} for i, scan in enumerate(scans)])
     return destroyed
 
 

@@ -14,6 +14,7 @@ from adapters.errors import SourceFailure
 from adapters.identity import Demographics
 from adapters.protocol import Candidate, FetchContext, PersonQuery
 from adapters.registry import AdapterRegistry
+from adapters.sealing import DocumentSealer
 from broker.errors import NotFound
 from broker.settings import Settings
 from consent.models import Person, PersonIdentifier
@@ -38,9 +39,10 @@ def source_system_configs(settings: Settings) -> list[SourceSystemConfig]:
     return configs
 
 
-def build_registry(settings: Settings, sessions: sessionmaker[Session]) -> AdapterRegistry:
-    """The registry of every configured adapter (the EP paper store reads through ``sessions``)."""
-    return AdapterRegistry.from_configs(source_system_configs(settings), sessions=sessions)
+def build_registry(settings: Settings, sessions: sessionmaker[Session], sealer: DocumentSealer) -> AdapterRegistry:
+    """The registry of every configured adapter (the EP paper store reads through ``sessions`` and
+    opens its scans with ``sealer``)."""
+    return AdapterRegistry.from_configs(source_system_configs(settings), sessions=sessions, sealer=sealer)
 
 
 def subject_query(session: Session, person_id: uuid.UUID) -> tuple[PersonQuery, Demographics]:

@@ -16,6 +16,8 @@ from audit.events import AuditEvent
 from broker.auditing import record
 from broker.auth import Principal, Role, require_roles
 from broker.db import SessionDep
+from broker.encryption.documents import PaperDocumentSealer
+from broker.encryption.service import RecordEncryption, get_record_encryption
 from broker.errors import Forbidden, NotFound, PayloadTooLarge
 from broker.logging import current_request_id
 from consent.models import Organisation, Person
@@ -58,7 +60,7 @@ def _require_subject(session: SessionDep, person_id: uuid.UUID) -> None:
 
 @router.post("/ep-documents", response_model=PaperDocumentRead, status_code=201)
 async def upload_paper_report(
-    session: SessionDep, caller: Caseworker,
+    session: SessionDep, caller: Caseworker, encryption: Annotated[RecordEncryption, Depends(get_record_encryption)],
     person_id: Annotated[uuid.UUID, Form()], document_type: Annotated[str, Form(max_length=32)],
     title: Annotated[str, Form(max_length=200)], author: Annotated[str, Form(max_length=200)],
     document_date: Annotated[date, Form()], file: Annotated[UploadFile, File()],
@@ -75,7 +77,8 @@ async def upload_paper_report(
     document = service.upload_paper_document(
         session, person_id=person_id, document_type=document_type, title=title, author=author,
         document_date=document_date, media_type=(file.content_type or "").lower(), content=content,
-        uploaded_by=caller.username, paper_file_reference=paper_file_reference)
+        uploaded_by=caller.username, sealer=PaperDocumentSealer(encryption),
+        paper_file_reference=paper_file_reference)
     record(session, AuditEvent(
         event_type="ep_document.uploaded", outcome="success", actor_user_id=str(caller.user_id),
         actor_username=caller.username, actor_role=str(caller.role),

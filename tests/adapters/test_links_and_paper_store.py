@@ -69,14 +69,34 @@ def test_a_rejected_match_is_not_linked_again_automatically(session: Session) ->
     assert service.review_queue(session)[1] == 0
 
 
-def test_paper_reports_are_stored_once_and_fetched_with_provenance(session: Session, database) -> None:  # type: ignore[no-untyped-def]
+class _Sealer:
+    """Stands in for the broker's envelope encryption (this package never imports the broker):
+    a value bound to its row, so the test sees that the store seals and opens through it."""
+
+    def __init__(self) -> None:
+        self.erased: set[uuid.UUID] = set()
+
+    def seal(self, session: Session, subject_id: uuid.UUID, document_id: uuid.UUID, plaintext: bytes) -> bytes:
+        return b"sealed:" + document_id.bytes + plaintext[::-1]
+
+    def open(self, session: Session, subject_id: uuid.UUID, document_id: uuid.UUID, sealed: bytes) -> bytes | None:
+        if subject_id in self.erased:
+            return None
+        prefix = b"sealed:" + document_id.bytes
+        assert sealed.startswith(prefix), "opened for another row"
+        return sealed[len(prefix):][::-1]
+
+
+def test_paper_reports_are_stored_once_sealed_and_fetched_with_provenance(session: Session, database) -> None:  # type: ignore[no-untyped-def]
     person = uuid.uuid4()
     scan = scanned_report(7)
+    sealer = _Sealer()
     upload = dict(person_id=person, document_type="ep_report", title="EP report (paper file)", author="Ms Joan Hale",
                   document_date=date(2018, 5, 1), media_type="application/pdf", content=scan,
-                  uploaded_by="ep.psychologist", paper_file_reference="Box 12 / file 7")
+                  uploaded_by="ep.psychologist", paper_file_reference="Box 12 / file 7", sealer=sealer)
     document = service.upload_paper_document(session, **upload)
     session.commit()
+    assert document.content != scan and document.content == sealer.seal(session, person, document.id, scan)
     with pytest.raises(Conflict):
         service.upload_paper_document(session, **upload)
     with pytest.raises(InvalidInput):
@@ -84,8 +104,11 @@ def test_paper_reports_are_stored_once_and_fetched_with_provenance(session: Sess
     with pytest.raises(InvalidInput):
         service.upload_paper_document(session, **{**upload, "document_type": "consultation_note"})
     session.rollback()
-    adapter = EpPaperAdapter(SourceSystemConfig("ep_paper", "ep_paper", ""), sessions=database.sessions)
+    adapter = EpPaperAdapter(SourceSystemConfig("ep_paper", "ep_paper", ""), sessions=database.sessions, sealer=sealer)
     items = asyncio.run(adapter.fetch(str(person), [DataCategory.EP_ADVICE], FetchContext("EHC_NEEDS_ASSESSMENT")))
     assert len(items) == 1 and items[0].document == scan and items[0].source_record_id == str(document.id)
     assert items[0].content["stored_hash"] == document.content_hash and items[0].content["paper_file_reference"]
     assert asyncio.run(adapter.health()).healthy
+    # Once the child's key is destroyed there is nothing left to release.
+    sealer.erased.add(person)
+    assert asyncio.run(adapter.fetch(str(person), [DataCategory.EP_ADVICE], FetchContext("EHC_NEEDS_ASSESSMENT"))) == []

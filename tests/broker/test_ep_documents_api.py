@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from broker.demo import demo_id
+import asyncio
+import uuid
+
+import pytest
+
+from adapters.models import EpPaperDocument
+from adapters.protocol import DataCategory, FetchContext
 from adapters.simulators.pdf import scanned_report
+from broker.demo import demo_id
+from broker.encryption.documents import PaperDocumentSealer
+from broker.encryption.service import RecordUnreadable, shred_subject
 
 
 def _form(person: str) -> dict[str, str]:
@@ -39,3 +48,29 @@ def test_bad_uploads_and_other_staff_are_refused(client, auth_headers) -> None: 
                       files={"file": ("x.pdf", scanned_report(13), "application/pdf")}, headers=auth_headers("sen.caseworker"))
     assert sen.status_code == 403
     assert client.get(f"/api/v1/people/{leo}/ep-documents", headers=auth_headers("sarah.clarke")).status_code == 403
+
+
+def test_a_stored_scan_is_sealed_under_the_childs_key_and_erased_with_it(client, auth_headers, database, app) -> None:  # type: ignore[no-untyped-def]
+    leo, amelia = demo_id("person:leo"), demo_id("person:amelia")
+    scan = scanned_report(21)
+    ids = {}
+    for child, pdf in ((leo, scan), (amelia, scanned_report(22))):
+        created = client.post("/api/v1/ep-documents", data=_form(str(child)),
+                              files={"file": ("scan.pdf", pdf, "application/pdf")}, headers=auth_headers("ep.psychologist"))
+        assert created.status_code == 201, created.text
+        ids[child] = uuid.UUID(created.json()["id"])
+    sealer = PaperDocumentSealer(app.state.record_encryption)
+    with database.sessions() as session:
+        stored = session.get(EpPaperDocument, ids[leo])
+        assert stored is not None and scan[:64] not in stored.content and scan[-64:] not in stored.content
+        # A sealed scan moved onto another child's row does not open there.
+        with pytest.raises(RecordUnreadable):
+            sealer.open(session, amelia, ids[amelia], stored.content)
+    adapter = next(a for a in app.state.adapters if a.name == "ep_paper")
+    context = FetchContext("EHC_NEEDS_ASSESSMENT")
+    fetched = asyncio.run(adapter.fetch(str(leo), [DataCategory.EP_ADVICE], context))
+    assert [i.document for i in fetched] == [scan]
+    with database.unit_of_work() as session:
+        shred_subject(session, app.state.record_encryption, leo, reason="erasure requested")
+    assert asyncio.run(adapter.fetch(str(leo), [DataCategory.EP_ADVICE], context)) == []
+    assert len(asyncio.run(adapter.fetch(str(amelia), [DataCategory.EP_ADVICE], context))) == 1

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from adapters import service as adapters_service
+from adapters.models import EpPaperDocument
+from adapters.simulators.pdf import scanned_report
 from broker import consent_actions, erasure
 from broker.db import Database
+from broker.encryption.documents import PaperDocumentSealer
 from broker.encryption.service import RecordEncryption
 from broker.erasure import WITHDRAWN, apply_retention, expired_items
 from broker.settings import Settings
@@ -123,3 +127,26 @@ def test_an_item_released_on_the_statutory_footing_is_not_erased_by_a_withdrawal
         assert item_ids(session) == {statutory}
         assert read_text(session, encryption, statutory) == "statutory-copy"
     assert on_permission != statutory
+
+
+def test_the_childs_scanned_paper_reports_are_re_sealed_when_an_erasure_re_keys_the_child(
+        database: Database, settings: Settings, demo) -> None:  # type: ignore[no-untyped-def]
+    encryption = RecordEncryption.from_settings(settings)
+    sealer = PaperDocumentSealer(encryption)
+    scan = scanned_report(31)
+    with database.unit_of_work() as session:
+        consent = _grant(session, "EP_ADVICE", EPS)
+        store_item(session, encryption, text="ep-report-text", consent_id=consent)
+        document = adapters_service.upload_paper_document(
+            session, person_id=LEO, document_type="ep_report", title="EP report (paper file)", author="Ms Joan Hale",
+            document_date=date(2019, 3, 1), media_type="application/pdf", content=scan, uploaded_by="ep.psychologist",
+            sealer=sealer)
+        sealed_before = document.content
+    with database.unit_of_work() as session:
+        erasure.withdraw(session, EMMA, consent, ConsentWithdraw(), settings, encryption)
+    with database.sessions() as session:
+        stored = session.get(EpPaperDocument, document.id)
+        assert stored is not None and stored.content != sealed_before
+        assert sealer.open(session, LEO, document.id, stored.content) == scan
+        # The old sealed copy (as a backup would hold it) no longer opens: its key is destroyed.
+        assert sealer.open(session, LEO, document.id, sealed_before) is None
