@@ -30,6 +30,7 @@ from audit.events import AuditEvent
 from broker import auditing
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.break_glass.models import BreakGlassAccess
+from broker.encryption.documents import PaperDocumentSealer
 from broker.encryption.service import RecordEncryption, RecordShredded, RecordUnreadable, SealedField
 from broker.errors import NotFound
 from broker.gathering.models import TABLE, GatheredItem
@@ -76,7 +77,7 @@ def subject_access_export(
                              consent_service.list_requests(session, consent_service.AUTOMATIC, subject_id, at)],
         "assessments": _assessments(session, subject_id),
         "gathered_items": _gathered_items(session, encryption, subject_id, organisations),
-        "paper_reports": _paper_reports(session, subject_id),
+        "paper_reports": _paper_reports(session, encryption, subject_id),
         "break_glass_accesses": [
             {**_columns(b, ["id", "reason_code", "reason_text", "opened_at", "expires_at", "review_due_on",
                             "reviewed_at", "review_outcome", "review_notes", "released_to_family_at",
@@ -161,13 +162,19 @@ def _field(row: GatheredItem, name: str) -> SealedField:
     return SealedField(TABLE, row.id, name, getattr(row, name))
 
 
-def _paper_reports(session: Session, subject_id: uuid.UUID) -> list[dict[str, Any]]:
-    return [{
-        **_columns(d, ["id", "document_type", "title", "author", "document_date", "paper_file_reference",
-                       "media_type", "size_bytes", "content_hash", "uploaded_by", "uploaded_at"]),
-        "document_base64": base64.b64encode(d.content).decode(),
-    } for d in session.scalars(select(EpPaperDocument).where(EpPaperDocument.person_id == subject_id)
-                               .order_by(EpPaperDocument.uploaded_at))]
+def _paper_reports(session: Session, encryption: RecordEncryption, subject_id: uuid.UUID) -> list[dict[str, Any]]:
+    sealer = PaperDocumentSealer(encryption)
+    reports = []
+    for d in session.scalars(select(EpPaperDocument).where(EpPaperDocument.person_id == subject_id)
+                             .order_by(EpPaperDocument.uploaded_at)):
+        scan = sealer.open(session, subject_id, d.id, d.content)
+        reports.append({
+            **_columns(d, ["id", "document_type", "title", "author", "document_date", "paper_file_reference",
+                           "media_type", "size_bytes", "content_hash", "uploaded_by", "uploaded_at"]),
+            "state": "held" if scan is not None else "destroyed",
+            "document_base64": base64.b64encode(scan).decode() if scan is not None else None,
+        })
+    return reports
 
 
 def audit_export(session: Session, subject_id: uuid.UUID, *, actor_username: str, actor_role: str,

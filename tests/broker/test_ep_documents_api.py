@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from adapters.models import EpPaperDocument
 from adapters.protocol import DataCategory, FetchContext
 from adapters.simulators.pdf import scanned_report
+from broker import subject_access
 from broker.demo import demo_id
 from broker.encryption.documents import PaperDocumentSealer
 from broker.encryption.service import RecordUnreadable, shred_subject
@@ -70,7 +72,13 @@ def test_a_stored_scan_is_sealed_under_the_childs_key_and_erased_with_it(client,
     context = FetchContext("EHC_NEEDS_ASSESSMENT")
     fetched = asyncio.run(adapter.fetch(str(leo), [DataCategory.EP_ADVICE], context))
     assert [i.document for i in fetched] == [scan]
+    with database.sessions() as session:
+        [report] = subject_access.subject_access_export(session, app.state.record_encryption, leo)["paper_reports"]
+    assert report["state"] == "held" and base64.b64decode(report["document_base64"]) == scan
     with database.unit_of_work() as session:
         shred_subject(session, app.state.record_encryption, leo, reason="erasure requested")
     assert asyncio.run(adapter.fetch(str(leo), [DataCategory.EP_ADVICE], context)) == []
+    with database.sessions() as session:
+        [report] = subject_access.subject_access_export(session, app.state.record_encryption, leo)["paper_reports"]
+    assert report["state"] == "destroyed" and report["document_base64"] is None
     assert len(asyncio.run(adapter.fetch(str(amelia), [DataCategory.EP_ADVICE], context))) == 1
