@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 from xml.etree.ElementTree import Element  # nosec B405  # the Element type only; parsing goes through defusedxml
@@ -11,6 +12,8 @@ from adapters.http_adapter import HttpSourceAdapter
 from adapters.protocol import (
     Candidate, DataCategory, FetchContext, PersonQuery, RecordItem, releasable, requestable, utcnow,
 )
+
+_URN = re.compile(r"^[0-9]{6,8}$")
 
 # The CTF sections each category needs.
 SECTIONS = {
@@ -48,6 +51,13 @@ class EducationAdapter(HttpSourceAdapter):
             raise self.malformed("not a Common Transfer File")
         return root.findall("CTFpupilData/Pupil")
 
+    def _school(self, pupil: Element) -> str | None:
+        """The pupil's current school's URN, which names the record's holder."""
+        urn = _text(pupil, "BasicDetails/SchoolURN")
+        if urn is not None and not _URN.match(urn):
+            raise self.malformed("a school URN that is not one")
+        return urn
+
     async def find_person(self, query: PersonQuery, context: FetchContext) -> list[Candidate]:
         """Pupils by UPN, or by date of birth and names."""
         answer = await self.search("/api/pupils/search", "upn", query, context)
@@ -56,7 +66,7 @@ class EducationAdapter(HttpSourceAdapter):
         return self.candidates(self._pupils(answer), None, lambda pupil: Candidate(
             self.name, _required(pupil, "ApplicationReference"), _text(pupil, "Forename"), _text(pupil, "Surname"),
             self.parse_date(_text(pupil, "DOB")), _text(pupil, "Sex"), None,
-            {"upn": u} if (u := _text(pupil, "UPN")) else {}))
+            {"upn": u} if (u := _text(pupil, "UPN")) else {}, held_by=self._school(pupil)))
 
     async def fetch(
         self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext
@@ -82,9 +92,11 @@ class EducationAdapter(HttpSourceAdapter):
     def _items(self, pupil: Element, ref: str, wanted: list[DataCategory]) -> list[RecordItem]:
         now = utcnow()
         items: list[RecordItem] = []
+        school = self._school(pupil)
 
         def item(category: DataCategory, suffix: str, title: str, content: dict[str, Any], when: str | None) -> None:
-            items.append(RecordItem(self.name, f"{ref}/{suffix}", category, title, self.parse_date(when), now, content))
+            items.append(RecordItem(self.name, f"{ref}/{suffix}", category, title, self.parse_date(when), now, content,
+                                    held_by=school))
 
         if DataCategory.ID_CORE in wanted:
             item(DataCategory.ID_CORE, "core", "Pupil details", {

@@ -82,6 +82,9 @@ class IdentityLink(Base):
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     candidate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Who holds this record, in the source's own code (the education system: the school's URN),
+    # as the source last said; None when the source does not name one.
+    held_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -141,7 +141,9 @@ class PersonQuery:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One person a source system offers for a query, in its own terms (``person_ref`` is its local id)."""
+    """One person a source system offers for a query, in its own terms (``person_ref`` is its local id;
+    ``held_by``, when the source names one, the organisation holding the record, in the source's own
+    code: the education system names the pupil's school by its URN)."""
 
     source_system: str
     person_ref: str
@@ -151,6 +153,7 @@ class Candidate:
     sex: str | None = None
     postcode: str | None = None
     identifiers: Mapping[str, str] = field(default_factory=dict)
+    held_by: str | None = None
 
 
 def canonical_json(content: Any) -> bytes:
@@ -172,6 +175,8 @@ class RecordItem:
 
     ``content`` is structured JSON, ``document`` a file (``media_type`` says which kind); either
     or both.  ``content_hash`` is computed, never supplied, so it always matches what was fetched.
+    ``held_by`` is who holds the record now, in the source's own code, when the source says (the
+    education system: the pupil's current school's URN).
     """
 
     source_system: str
@@ -184,6 +189,7 @@ class RecordItem:
     document: bytes | None = None
     media_type: str | None = None
     sensitivity: Sensitivity | None = None
+    held_by: str | None = None
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -77,6 +77,8 @@ def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decisi
     existing = repository.find_link(session, person_id, candidate.source_system, candidate.person_ref)
     target = LinkStatus.linked if decision.verdict is Verdict.auto_link else LinkStatus.pending_review
     if existing is not None:
+        if candidate.held_by is not None:
+            note_holder(existing, candidate.held_by)
         # A person's decision stands; an automatic link only upgrades a pending review.
         if existing.status == LinkStatus.pending_review and target == LinkStatus.linked:
             return _change(session, existing, target, "auto_link", SYSTEM_ACTOR, "; ".join(decision.score.reasons))
@@ -87,7 +89,8 @@ def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decisi
         reasons=list(decision.score.reasons),
         candidate={"given_name": candidate.given_name, "family_name": candidate.family_name,
                    "date_of_birth": candidate.date_of_birth.isoformat() if candidate.date_of_birth else None,
-                   "sex": candidate.sex, "postcode": candidate.postcode})
+                   "sex": candidate.sex, "postcode": candidate.postcode},
+        held_by=candidate.held_by)
     repository.add(session, link)
     action = "auto_link" if target == LinkStatus.linked else "queued"
     return _change(session, link, target, action, SYSTEM_ACTOR, "; ".join(decision.score.reasons))
@@ -155,10 +158,32 @@ def link_with_history(session: Session, link_id: uuid.UUID) -> tuple[IdentityLin
 
 def linked_refs(session: Session, person_id: uuid.UUID) -> dict[str, list[str]]:
     """The confirmed or automatic links in force for a subject: the only refs fetches may use."""
-    refs: dict[str, list[str]] = {}
+    return {system: list(refs) for system, refs in holders_of_links(session, person_id).items()}
+
+
+def holders_of_links(session: Session, person_id: uuid.UUID) -> dict[str, dict[str, str | None]]:
+    """The links in force for a subject, as system -> its person refs -> who the source last said
+    holds each record (``held_by``; None when the source names nobody)."""
+    held: dict[str, dict[str, str | None]] = {}
     for link in repository.links_of(session, person_id, (LinkStatus.linked,)):
-        refs.setdefault(link.source_system, []).append(link.source_person_ref)
-    return refs
+        held.setdefault(link.source_system, {})[link.source_person_ref] = link.held_by
+    return held
+
+
+def note_holder(link: IdentityLink, held_by: str) -> bool:
+    """Record who the source now says holds the record (a pupil who changed school); True if it
+    changed.  Not a change of the link's status, so its version and history stay as they are."""
+    if link.held_by == held_by:
+        return False
+    link.held_by = held_by
+    link.updated_at = utcnow()
+    return True
+
+
+def note_holder_of(session: Session, person_id: uuid.UUID, source_system: str, person_ref: str, held_by: str) -> bool:
+    """``note_holder`` for the link of ``person_ref`` in ``source_system``, if there is one."""
+    link = repository.find_link(session, person_id, source_system, person_ref)
+    return link is not None and note_holder(link, held_by)
 
 
 # The EP paper document store ---------------------------------------------------------------

@@ -26,11 +26,12 @@ from broker.auditing import record
 from broker.auth import Principal
 from broker.errors import InvalidInput
 from broker.family_view import category_label
+from broker.holders import holdings
 from broker.logging import current_request_id
 from broker.settings import Settings
 from broker.sources import find_candidates, subject_query
 from consent import service as consent_service
-from consent.models import Organisation, Person, utcnow
+from consent.models import Person, utcnow
 from consent.schemas import ConsentRequestCreate, ConsentRequestRead
 
 # How long the family has to answer a request raised from a case.
@@ -65,23 +66,22 @@ class SourceStatus:
         return [c for c in self.categories if not c.permitted]
 
 
-def sources(session: Session, settings: Settings, registry: AdapterRegistry) -> list[Source]:
-    """Each configured source system that has a holder organisation, in the registry's order;
-    systems sharing a holder (an electronic and a paper store) are shown as one."""
-    codes = {name: s.holder for name, s in (settings.source_systems or {}).items() if s.holder and name in registry.names}
-    organisations = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.code.in_(set(codes.values()))))}
+def sources(session: Session, settings: Settings, registry: AdapterRegistry, subject_id: uuid.UUID) -> list[Source]:
+    """Each organisation holding the child's records in the source systems (``broker.holders``:
+    the child's own school for the education system), in the registry's order; systems sharing a
+    holder (an electronic and a paper store) are shown as one.  A holder the broker does not
+    know is left out: no permission can name it."""
     by_holder: dict[uuid.UUID, Source] = {}
-    for adapter in registry:
-        organisation = organisations.get(codes.get(adapter.name, ""))
-        if organisation is None:
+    for held in holdings(session, settings, registry, subject_id):
+        if held.holder_id is None or held.holder_name is None:
             continue
-        mine = [c.value for c in requestable(sorted(adapter.categories))]
-        known = by_holder.get(organisation.id)
+        mine = [c.value for c in requestable(sorted(registry.get(held.source_system).categories))]
+        known = by_holder.get(held.holder_id)
         if known is None:
-            by_holder[organisation.id] = Source(adapter.name, organisation.id, organisation.name, mine)
+            by_holder[held.holder_id] = Source(held.source_system, held.holder_id, held.holder_name, mine)
         else:
             merged = known.categories + [c for c in mine if c not in known.categories]
-            by_holder[organisation.id] = Source(known.name, known.holder_id, known.holder_name, merged)
+            by_holder[held.holder_id] = Source(known.name, known.holder_id, known.holder_name, merged)
     return list(by_holder.values())
 
 
@@ -93,7 +93,7 @@ def permission_status(session: Session, caller: Principal, settings: Settings, r
         return []
     at = utcnow()
     result = []
-    for source in sources(session, settings, registry):
+    for source in sources(session, settings, registry, subject_id):
         decision = consent_service.decide(session, subject_id, caller.organisation_id, purpose, source.categories,
                                           source.holder_id, at)
         result.append(SourceStatus(source, [

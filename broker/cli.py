@@ -9,6 +9,7 @@ import typer
 
 from broker.encryption.cli import keys_app
 from broker.records_cli import retention_app, sar_app
+from broker.schools_cli import schools_app
 from broker.settings import Settings
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(sar_app, name="sar")
+app.add_typer(schools_app, name="schools")
 consent_app = typer.Typer(help="Family permissions (consents) and consent requests.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 audit_app = typer.Typer(

@@ -41,6 +41,7 @@ class DemoOrganisation:
     kind: str
     parent: str | None = None
     contact_email: str | None = None
+    urn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,13 @@ ORGANISATIONS = [
     DemoOrganisation("NCC-CSC", "Northshire children's social care", "social_care", "NCC"),
     DemoOrganisation("NCC-EPS", "Northshire educational psychology service", "ep_service", "NCC"),
     DemoOrganisation("NCC-IG", "Northshire information governance", "information_governance", "NCC"),
-    DemoOrganisation("SCH-RIVERSIDE", "Riverside Primary School", "school"),
-    DemoOrganisation("SCH-HILLTOP", "Hilltop Academy", "school"),
+    # The schools of the simulated education system, by the URN it names them by.
+    DemoOrganisation("SCH-RIVERSIDE", "Riverside Primary School", "school", urn="8202001"),
+    DemoOrganisation("SCH-STANNES", "St Anne's CE Primary School", "school", urn="8202002"),
+    DemoOrganisation("SCH-ASHCOMBE", "Ashcombe Infant and Junior School", "school", urn="8202003"),
+    DemoOrganisation("SCH-HILLTOP", "Hilltop Academy", "school", urn="8203001"),
+    DemoOrganisation("SCH-NORTHBY", "Northby High School", "school", urn="8203002"),
+    DemoOrganisation("SCH-KINGSMERE", "Kingsmere Special School", "school", urn="8204001"),
     DemoOrganisation("NHS-NCH", "Northshire Community Health NHS Trust", "health"),
 ]
 
@@ -145,11 +151,14 @@ def seed(session: Session) -> dict[str, int]:
     """Add whatever of the demo data is missing; return how many rows of each kind were added."""
     added = {"organisations": 0, "people": 0, "relationships": 0, "users": 0, "assessments": 0}
     for org in ORGANISATIONS:
-        if session.get(Organisation, demo_id("org:" + org.code)) is None:
+        known = session.get(Organisation, demo_id("org:" + org.code))
+        if known is not None and known.urn is None and org.urn:
+            known.urn = org.urn  # a demo database seeded before schools carried their URN
+        if known is None:
             session.add(Organisation(
                 id=demo_id("org:" + org.code), code=org.code, name=org.name, kind=org.kind,
                 parent_id=demo_id("org:" + org.parent) if org.parent else None,
-                contact_email=org.contact_email,
+                contact_email=org.contact_email, urn=org.urn,
             ))
             session.flush()
             added["organisations"] += 1

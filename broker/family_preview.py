@@ -12,21 +12,19 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.protocol import FetchContext, releasable, requestable
-from adapters.registry import AdapterRegistry, fetch_from_all
+from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
 from audit.events import AuditEvent
 from broker.auditing import record
 from broker.auth import Principal
 from broker.errors import NotFound
 from broker.family_view import category_label
+from broker.holders import holdings
 from broker.logging import current_request_id
 from broker.settings import Settings
-from broker.sources import refs_in_force
 from consent import repository as consent_repository
-from consent.models import Organisation
 
 KINDS = {"application/pdf": "A document (PDF)", "image/jpeg": "A scanned page", "image/png": "A scanned page"}
 
@@ -56,24 +54,26 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
         raise NotFound("There is no request with that id.")
     categories = [c.value for c in requestable(asked.categories)]
     holder_ids = [uuid.UUID(str(h)) for h in asked.holder_organisation_ids]
-    codes = {o.id: o.code for o in session.scalars(select(Organisation).where(Organisation.id.in_(holder_ids)))}
     names = consent_repository.names_of_organisations(session, holder_ids)
-    refs = refs_in_force(session, registry, subject_id)
-    systems: dict[uuid.UUID, list[str]] = {h: [] for h in holder_ids}
-    for name, system in (settings.source_systems or {}).items():
-        for holder, code in codes.items():
-            if system.holder == code and name in registry.names and any(registry.get(name).supports(c) for c in categories):
-                systems[holder].append(name)
-    plans = {name: refs[name] for held in systems.values() for name in held if name in refs}
+    held = [h for h in holdings(session, settings, registry, subject_id) if h.holder_id in holder_ids
+            and any(registry.get(h.source_system).supports(c) for c in categories)]
+    asking = [h for h in held if h.refs]
     context = FetchContext(purpose=asked.purpose, requesting_user=who.username, request_id=current_request_id())
+
+    async def ask_each() -> list[dict[str, SourceOutcome]]:
+        return await asyncio.gather(*(fetch_from_all(
+            registry, {h.source_system: list(h.refs)}, categories, context,
+            deadline_seconds=settings.gather_source_timeout_seconds) for h in asking))
+
     # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
-    outcomes = asyncio.run(fetch_from_all(registry, plans, categories, context,
-                                          deadline_seconds=settings.gather_source_timeout_seconds)) if plans else {}
+    answers = asyncio.run(ask_each()) if asking else []
+    outcomes = {h: answer.get(h.source_system) for h, answer in zip(asking, answers, strict=True)}
     previews = []
     for holder in holder_ids:
         shown = ServicePreview(names.get(holder, "another service"))
-        for name in systems[holder]:
-            outcome = outcomes.get(name)
+        mine = [h for h in held if h.holder_id == holder]
+        for h in mine:
+            outcome = outcomes.get(h)
             if outcome is None or outcome.status != "ok":
                 shown.unavailable = True
                 continue
@@ -81,7 +81,7 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
                 if item.category.value in categories:
                     shown.items.append(PreviewItem(item.title, item.effective_date,
                                                    KINDS.get(item.media_type or "", "A record"), category_label(item.category.value)))
-        if not systems[holder]:
+        if not mine:
             shown.unavailable = True
         shown.items.sort(key=lambda i: (i.dated or date.min), reverse=True)
         previews.append(shown)
@@ -90,6 +90,6 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
         actor_username=who.username, actor_role=who.role.value, subject_id=str(subject_id), purpose=asked.purpose,
         request_id=current_request_id(), details={
             "consent_request_id": str(request_id), "categories": categories,
-            "sources_asked": sorted(plans), "items_shown": sum(len(p.items) for p in previews),
+            "sources_asked": sorted({h.source_system for h in asking}), "items_shown": sum(len(p.items) for p in previews),
         }))
     return previews

@@ -58,6 +58,8 @@ class SourceSystemSettings(BaseModel):
     module: str | None = None
     enabled: bool = True
     # The organisation (its code) whose records this system holds: permissions name it as holder.
+    # A source that names the holder of each child's record (the education system names the
+    # pupil's school by URN) overrides it; this stays for records whose source named nobody.
     holder: str | None = None
 
 

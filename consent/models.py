@@ -60,6 +60,8 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
+    # A school's Unique Reference Number: the education system names a pupil's school by it.
+    urn: Mapped[str | None] = mapped_column(String(16), unique=True)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,11 +13,6 @@ from sqlalchemy.orm import Session, defer
 
 from broker.gathering.models import GatheredItem
 from consent.models import Organisation, Person
-
-
-def organisation_ids_by_code(session: Session, codes: Iterable[str]) -> dict[str, uuid.UUID]:
-    return {code: id_ for code, id_ in session.execute(
-        select(Organisation.code, Organisation.id).where(Organisation.code.in_(list(codes))))}
 
 
 def insert_new(session: Session, values: list[dict[str, object]]) -> None:
@@ -45,10 +40,13 @@ def items_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[GatheredIte
 
 
 def stored_items(session: Session, subject_id: uuid.UUID, source_system: str | None,
-                 categories: Sequence[str] | None, since: datetime | None = None) -> list[GatheredItem]:
+                 categories: Sequence[str] | None, since: datetime | None = None,
+                 holder: uuid.UUID | None = None) -> list[GatheredItem]:
     query = select(GatheredItem).where(GatheredItem.subject_id == subject_id)
     if source_system is not None:
         query = query.where(GatheredItem.source_system == source_system)
+    if holder is not None:
+        query = query.where(GatheredItem.holder_organisation_id == holder)
     if categories is not None:
         query = query.where(GatheredItem.category.in_(list(categories)))
     if since is not None:

@@ -83,7 +83,10 @@ class WithheldRead(BaseModel):
 class SourceRead(BaseModel):
     source_system: str
     holder_organisation_id: uuid.UUID | None
-    status: str = Field(description="ok, timeout, down, not_linked (no record link in force) or not_asked (nothing permitted)")
+    status: str = Field(description=(
+        "ok, timeout, down, not_linked (no record link in force), not_asked (nothing permitted), holder_unknown "
+        "(the source names a holder, such as the child's school, that the broker does not know) or holder_changed "
+        "(the source now names another holder: nothing released; the next gather asks under that holder)"))
     reason: str | None
     served_from_store: bool
     released: list[ItemRead]

@@ -19,6 +19,7 @@ from anyio import to_thread
 
 from adapters.protocol import DataCategory, FetchContext, RecordItem, requestable
 from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
+from adapters.service import note_holder_of
 from audit.events import AuditEvent
 from broker.auditing import record_many
 from broker.auth import Principal
@@ -27,10 +28,10 @@ from broker.encryption.service import RecordEncryption, SealedField
 from broker.errors import Forbidden, InvalidInput
 from broker.gathering import repository
 from broker.gathering.models import TABLE, GatheredItem
+from broker.holders import holdings
 from broker.logging import current_request_id
 from broker.purposes import Purpose, purpose_permitted, statutory_footing
 from broker.settings import Settings
-from broker.sources import refs_in_force
 from consent import service as consent_service
 from consent.models import utcnow
 from consent.service import CategoryDecision
@@ -56,7 +57,7 @@ class Released:
 class SourceResult:
     source_system: str
     holder_organisation_id: uuid.UUID | None
-    status: str  # ok | timeout | down | not_linked | not_asked
+    status: str  # ok | timeout | down | not_linked | not_asked | holder_unknown | holder_changed
     reason: str | None = None
     released: list[Released] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
@@ -70,13 +71,6 @@ class GatherResult:
     purpose: str
     at: datetime
     sources: list[SourceResult]
-
-
-def holders(session: Session, settings: Settings, registry: AdapterRegistry) -> dict[str, uuid.UUID]:
-    """Each registered source system's holder organisation (systems with none configured are never asked)."""
-    codes = {name: s.holder for name, s in (settings.source_systems or {}).items() if s.holder and name in registry.names}
-    ids = repository.organisation_ids_by_code(session, set(codes.values()))
-    return {name: ids[code] for name, code in codes.items() if code in ids}
 
 
 def _seal_payload(item: RecordItem) -> bytes:
@@ -111,10 +105,12 @@ def _event(who: Principal, event_type: str, outcome: str, subject_id: uuid.UUID,
     )
 
 
-def _status(outcome: SourceOutcome) -> tuple[str, str | None]:
-    if outcome.status == "ok":
+def _status(outcomes: list[SourceOutcome]) -> tuple[str, str | None]:
+    """A source's status from its answers for each record: the first failure, else ok."""
+    failed = next((o for o in outcomes if o.status != "ok"), None)
+    if failed is None:
         return "ok", None
-    return ("timeout" if outcome.reason == "timeout" else "down"), outcome.detail
+    return ("timeout" if failed.reason == "timeout" else "down"), failed.detail
 
 
 def decide_release(
@@ -145,13 +141,18 @@ def _decision_event(who: Principal, subject_id: uuid.UUID, purpose: str, case_re
 
 @dataclass
 class SourcePlan:
-    """One source system in a gather: what it was asked for, and what to fetch from it."""
+    """Some of a child's records in one source system, under one holder: what they were asked
+    for, and what to fetch.  ``holder`` None: the source names a holder the broker does not know
+    (``held_by``), so nothing is fetched; ``urn`` is the holder's URN, checked against the one the
+    source names when it answers."""
 
     name: str
-    holder: uuid.UUID
+    holder: uuid.UUID | None
     asked: list[str]
     fetch: list[str]
     refs: list[str] | None
+    held_by: str | None = None
+    urn: str | None = None
 
 
 @dataclass
@@ -169,8 +170,10 @@ class GatherPlan:
     reuse_fresh: bool
 
     @property
-    def fetches(self) -> dict[str, tuple[list[str], list[str]]]:
-        return {s.name: (s.refs, s.fetch) for s in self.sources if s.fetch and s.refs}
+    def fetches(self) -> list[tuple[int, str]]:
+        """Each record to fetch, as (index of its source in ``sources``, the source's id for it)."""
+        return [(i, ref) for i, s in enumerate(self.sources) if s.fetch and s.holder is not None
+                for ref in s.refs or ()]
 
 
 def plan_gather(
@@ -179,10 +182,10 @@ def plan_gather(
     assessment_id: uuid.UUID | None = None, case_reference: str | None = None, reuse_fresh: bool = False,
 ) -> GatherPlan:
     """Check the request and decide, reading only, what to fetch from each source system: the
-    categories it holds that the family's permissions or the statutory footing allow now, less
-    (with ``reuse_fresh``) those stored within the freshness window.  Nothing is written, so no
-    lock is held while the sources answer; the decision that governs release is taken again in
-    ``commit_gather``."""
+    categories it holds that the family's permissions or the statutory footing allow now, from
+    the holder of each of the child's records there, less (with ``reuse_fresh``) those stored
+    within the freshness window.  Nothing is written, so no lock is held while the sources
+    answer; the decision that governs release is taken again in ``commit_gather``."""
     if who.organisation_id is None:
         raise Forbidden("Only staff of an organisation may gather records.")
     unknown = sorted(set(categories or ()) - {c.value for c in DataCategory})
@@ -192,44 +195,58 @@ def plan_gather(
     if not wanted:
         raise InvalidInput("Ask for at least one category the broker may carry (tier 3 categories never are).")
     at = utcnow()
-    refs = refs_in_force(session, registry, subject_id)
-    held_by = holders(session, settings, registry)
     recipient_kind = repository.organisation_kind(session, who.organisation_id)
     sources: list[SourcePlan] = []
     consent_ids: set[str] = set()
-    for adapter in registry:
-        holder = held_by.get(adapter.name)
-        mine = [c for c in wanted if adapter.supports(c)]
-        if holder is None or not mine:
+    for held in holdings(session, settings, registry, subject_id):
+        mine = [c for c in wanted if registry.get(held.source_system).supports(c)]
+        if not mine:
             continue
-        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, holder, mine, at)
+        refs = list(held.refs) or None
+        if held.holder_id is None:
+            sources.append(SourcePlan(held.source_system, None, mine, [], refs, held.held_by))
+            continue
+        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, held.holder_id,
+                                 mine, at)
         to_fetch = [c.category for c in decided if c.permitted]
         consent_ids |= {str(c.consent_id) for c in decided if c.permitted and c.consent_id}
         if reuse_fresh and to_fetch:
             fresh = {row.category for row in repository.stored_items(
-                session, subject_id, adapter.name, to_fetch, since=at - timedelta(hours=settings.bundle_fresh_hours))}
+                session, subject_id, held.source_system, to_fetch, holder=held.holder_id,
+                since=at - timedelta(hours=settings.bundle_fresh_hours))}
             to_fetch = [c for c in to_fetch if c not in fresh]
-        sources.append(SourcePlan(adapter.name, holder, mine, to_fetch, refs.get(adapter.name)))
+        sources.append(SourcePlan(held.source_system, held.holder_id, mine, to_fetch, refs, held.held_by, held.urn))
     context = FetchContext(purpose=purpose, case_reference=case_reference, requesting_user=who.username,
                            request_id=current_request_id(), consent_ids=sorted(consent_ids))
     return GatherPlan(subject_id, purpose, recipient_kind, at, sources, context, assessment_id, case_reference,
                       reuse_fresh)
 
 
-async def fetch_planned(registry: AdapterRegistry, plan: GatherPlan, timeout: float) -> dict[str, SourceOutcome]:
-    """Ask every source in the plan at once, each with its own deadline; no database connection
-    is held meanwhile.  A source that fails or times out is an outcome, never an exception."""
-    fetches = plan.fetches
-    names = list(fetches)
+Fetched = dict[tuple[int, str], SourceOutcome]
+
+
+async def fetch_planned(registry: AdapterRegistry, plan: GatherPlan, timeout: float) -> Fetched:
+    """Ask for every record in the plan at once, each with its own deadline; no database
+    connection is held meanwhile.  A source that fails or times out is an outcome, never an
+    exception.  Answers are kept per record, so what a source says of each can be checked."""
+    keys = plan.fetches
     answers = await asyncio.gather(*(
-        fetch_from_all(registry, {name: fetches[name][0]}, fetches[name][1], plan.context, deadline_seconds=timeout)
-        for name in names))
-    return {name: answer[name] for name, answer in zip(names, answers, strict=True) if name in answer}
+        fetch_from_all(registry, {plan.sources[i].name: ref}, plan.sources[i].fetch, plan.context,
+                       deadline_seconds=timeout)
+        for i, ref in keys))
+    return {(i, ref): answer[plan.sources[i].name] for (i, ref), answer in zip(keys, answers, strict=True)
+            if plan.sources[i].name in answer}
+
+
+HOLDER_UNKNOWN = ("the child's school (URN {urn}) is not registered with the broker, so no permission can name it "
+                  "as the holder; an administrator registers the school, then gather again")
+HOLDER_CHANGED = ("the child's school has changed since the record was linked; nothing was released, and the "
+                  "next gather asks under the new school's permission")
 
 
 def commit_gather(
     session: Session, who: Principal, settings: Settings, encryption: RecordEncryption, plan: GatherPlan,
-    outcomes: dict[str, SourceOutcome],
+    outcomes: Fetched,
 ) -> GatherResult:
     """Release what the sources answered, in one short transaction.
 
@@ -242,50 +259,97 @@ def commit_gather(
     assert who.organisation_id is not None
     repository.hold_subject(session, plan.subject_id)
     at = utcnow()
-    subject_id, purpose, case_reference = plan.subject_id, plan.purpose, plan.case_reference
-    fresh_since = at - timedelta(hours=settings.bundle_fresh_hours)
     events: list[AuditEvent] = []
     results = []
-    for source in plan.sources:
-        name, holder = source.name, source.holder
-        result = SourceResult(name, holder, "not_asked")
-        results.append(result)
-        decided = decide_release(session, subject_id, who.organisation_id, plan.recipient_kind, purpose, holder,
-                                 source.asked, at)
-        events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
-        grounds = {c.category: c for c in decided if c.permitted}
-        for c in decided:
-            if not c.permitted:
-                result.withheld.append(Withheld(c.category, c.reason))
-                result.missing_permission.append(c.category)
-        if plan.reuse_fresh and grounds:
-            fetching = set(source.fetch) if source.refs else set()
-            stored = repository.stored_items(session, subject_id, name, [c for c in grounds if c not in fetching],
-                                             since=fresh_since)
-            if stored:
-                result.released = _open(encryption, session, stored)
-                result.reused, result.status = True, "ok"
-                events.append(_event(who, "records.reused", "success", subject_id, purpose, case_reference, {
-                    "source_system": name,
-                    "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released],
-                }))
-        if name in outcomes:
-            result.status, result.reason = _status(outcomes[name])
-        elif grounds and not result.reused and not source.refs:
-            result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
-        items = [i for i in outcomes[name].items if i.category.value in grounds] if name in outcomes else []
-        stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds, items)
-        result.released += stored_now
-        if stored_now:
-            events.append(_event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
-                "source_system": name, "holder": str(holder),
-                "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
-                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
-                           "basis": "permission" if r.item.consent_id else "public_task"} for r in stored_now],
-            }))
+    for index, source in enumerate(plan.sources):
+        answered = [(ref, outcomes[(index, ref)]) for ref in source.refs or () if (index, ref) in outcomes]
+        if source.holder is None:
+            results.append(_holder_unknown(who, plan, source, at, events))
+        else:
+            results.append(_commit_source(session, who, settings, encryption, plan, source, answered, at, events))
     # Last, so the audit counter's lock is held for as short a time as possible.
     record_many(session, events)
-    return GatherResult(subject_id, purpose, at, results)
+    return GatherResult(plan.subject_id, plan.purpose, at, results)
+
+
+def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: datetime,
+                    events: list[AuditEvent]) -> SourceResult:
+    """A record whose holder the broker does not know: nothing asked, nothing released, and why."""
+    reason = HOLDER_UNKNOWN.format(urn=source.held_by)
+    events.append(_event(who, "decision.made", "deny", plan.subject_id, plan.purpose, plan.case_reference, {
+        "recipient": str(who.organisation_id), "holder": None, "held_by": source.held_by, "at": at.isoformat(),
+        "permitted": [], "denied": source.asked, "consents": [], "statutory": []}, reason="holder_unknown"))
+    return SourceResult(source.name, None, "holder_unknown", reason,
+                        withheld=[Withheld(c, reason[0].upper() + reason[1:] + ".") for c in source.asked])
+
+
+def _commit_source(
+    session: Session, who: Principal, settings: Settings, encryption: RecordEncryption, plan: GatherPlan,
+    source: SourcePlan, answered: list[tuple[str, SourceOutcome]], at: datetime, events: list[AuditEvent],
+) -> SourceResult:
+    assert who.organisation_id is not None and source.holder is not None
+    subject_id, purpose, case_reference = plan.subject_id, plan.purpose, plan.case_reference
+    name, holder = source.name, source.holder
+    result = SourceResult(name, holder, "not_asked")
+    decided = decide_release(session, subject_id, who.organisation_id, plan.recipient_kind, purpose, holder,
+                             source.asked, at)
+    events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
+    grounds = {c.category: c for c in decided if c.permitted}
+    for c in decided:
+        if not c.permitted:
+            result.withheld.append(Withheld(c.category, c.reason))
+            result.missing_permission.append(c.category)
+    if plan.reuse_fresh and grounds:
+        fetching = set(source.fetch) if source.refs else set()
+        stored = repository.stored_items(session, subject_id, name, [c for c in grounds if c not in fetching],
+                                         holder=holder, since=at - timedelta(hours=settings.bundle_fresh_hours))
+        if stored:
+            result.released = _open(encryption, session, stored)
+            result.reused, result.status = True, "ok"
+            events.append(_event(who, "records.reused", "success", subject_id, purpose, case_reference, {
+                "source_system": name,
+                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released],
+            }))
+    if answered:
+        result.status, result.reason = _status([outcome for _, outcome in answered])
+    elif grounds and not result.reused and not source.refs:
+        result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
+    items = _still_held(session, who, plan, source, answered, result, events)
+    stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds,
+                        [i for i in items if i.category.value in grounds])
+    result.released += stored_now
+    if stored_now:
+        events.append(_event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
+            "source_system": name, "holder": str(holder),
+            "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
+            "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
+                       "basis": "permission" if r.item.consent_id else "public_task"} for r in stored_now],
+        }))
+    return result
+
+
+def _still_held(session: Session, who: Principal, plan: GatherPlan, source: SourcePlan,
+                answered: list[tuple[str, SourceOutcome]], result: SourceResult,
+                events: list[AuditEvent]) -> list[RecordItem]:
+    """The answered items still held by the holder the decision named.  A source that now names
+    another holder for a record (a pupil who changed school) releases nothing of it: the link
+    records the new holder, audited, so the next gather decides for it."""
+    kept: list[RecordItem] = []
+    moved: set[str] = set()
+    for ref, outcome in answered:
+        now_held_by = {i.held_by for i in outcome.items if i.held_by is not None and i.held_by != source.urn}
+        if not now_held_by:
+            kept += outcome.items
+            continue
+        moved |= {i.category.value for i in outcome.items}
+        new = sorted(now_held_by)[0]
+        if note_holder_of(session, plan.subject_id, source.name, ref, new):
+            events.append(_event(who, "identity_link.holder_changed", "success", plan.subject_id, plan.purpose,
+                                 plan.case_reference, {"source_system": source.name, "from": source.held_by, "to": new}))
+    if moved:
+        result.status, result.reason = "holder_changed", HOLDER_CHANGED
+        result.withheld += [Withheld(c, HOLDER_CHANGED[0].upper() + HOLDER_CHANGED[1:] + ".") for c in sorted(moved)]
+    return kept
 
 
 async def gather(
@@ -308,7 +372,7 @@ async def gather(
                                categories=categories, assessment_id=assessment_id, case_reference=case_reference,
                                reuse_fresh=reuse_fresh)
 
-    def commit_in_transaction(outcomes: dict[str, SourceOutcome]) -> GatherResult:
+    def commit_in_transaction(outcomes: Fetched) -> GatherResult:
         with database.writer_turn(), database.unit_of_work() as session:
             return commit_gather(session, who, settings, encryption, plan, outcomes)
 

@@ -52,6 +52,7 @@ SOURCE_SYSTEMS = {
 SOURCE_STATUS = {
     "ok": "Answered", "timeout": "Did not answer in time", "down": "Not available",
     "not_linked": "Child's record not linked yet", "not_asked": "Not asked: no permission",
+    "holder_unknown": "Not asked: school not registered", "holder_changed": "Not released: school changed",
 }
 
 
@@ -219,7 +220,7 @@ async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID,
             case = _own_case(session, caller, assessment_id)
             found = casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
             holders = {str(s.holder_id): s.holder_name
-                       for s in casework.sources(session, request.app.state.settings, registry)}
+                       for s in casework.sources(session, request.app.state.settings, registry, case.subject_id)}
             return _GatherCase(case.id, case.reference, case.subject_id, case.purpose,
                                full_name(_subject(session, case.subject_id)), holders, found)
 

@@ -48,6 +48,8 @@ def test_find_demo_child_in_every_system_and_fetch_everything(simulators) -> Non
     assert {i.category for i in education} >= {DataCategory.ID_CORE, DataCategory.ID_CONTACT, DataCategory.EDU_ATTENDANCE}
     core = next(i for i in education if i.category is DataCategory.ID_CORE)
     assert core.content["upn"] == "H820400118004" and core.content["looked_after"] is True
+    # The education system names Leo's school by its URN: the holder of every record it releases.
+    assert {i.held_by for i in education} == {core.content["school_urn"]} == {"8202001"}
     social = outcomes["social_care"].items
     assert any(i.source_record_id == "PLN-LEO-CARE" for i in social)
     # Leo's strategy meeting is held by the social care system; it never appears, in any form.

@@ -117,3 +117,28 @@ def test_an_xinclude_is_never_followed(hostile, secret: Path) -> None:  # type: 
     candidates = asyncio.run(_adapter(running.url).find_person(QUERY, CONTEXT))
     assert "TOP-SECRET-VALUE" not in repr(candidates)
     assert [c.given_name for c in candidates] in ([None], [""])
+
+
+def _with_school(urn: str) -> bytes:
+    return _ctf("").replace(b"<Sex>M</Sex>", f"<Sex>M</Sex><BasicDetails><SchoolURN>{urn}</SchoolURN></BasicDetails>".encode())
+
+
+def test_the_school_named_by_the_source_is_the_records_holder(hostile) -> None:  # type: ignore[no-untyped-def]
+    source, running = hostile
+    source.document = _with_school("8203001")
+    adapter = _adapter(running.url)
+    assert [c.held_by for c in asyncio.run(adapter.find_person(QUERY, CONTEXT))] == ["8203001"]
+    items = asyncio.run(adapter.fetch("P-1", [DataCategory.ID_CORE], CONTEXT))
+    assert [i.held_by for i in items] == ["8203001"]
+
+
+@pytest.mark.parametrize("urn", ["82030O1", "8203001 OR 1=1", "1" * 40, "８２０３００１"])
+def test_a_school_urn_that_is_not_one_is_refused_as_malformed(hostile, urn: str) -> None:  # type: ignore[no-untyped-def]
+    source, running = hostile
+    source.document = _with_school(urn)
+    adapter = _adapter(running.url)
+    with pytest.raises(SourceFailure) as failure:
+        asyncio.run(adapter.find_person(QUERY, CONTEXT))
+    assert failure.value.reason == "malformed"
+    outcomes = asyncio.run(fetch_from_all(AdapterRegistry([adapter]), {"education": "P-1"}, [DataCategory.ID_CORE], CONTEXT))
+    assert outcomes["education"].status == "failed" and outcomes["education"].items == []

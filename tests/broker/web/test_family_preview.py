@@ -18,6 +18,7 @@ from broker import family_preview
 from broker.db import Database
 from broker.demo import demo_id
 from broker.gathering.models import GatheredItem
+from broker.holders import Holding
 from consent.models import ConsentRequest
 
 OLIVER = demo_id("person:oliver")
@@ -52,8 +53,10 @@ def test_the_preview_lists_titles_dates_and_kinds_and_stores_nothing(priya: Test
                 for name in plans}
 
     monkeypatch.setattr(family_preview, "fetch_from_all", answered)
-    monkeypatch.setattr(family_preview, "refs_in_force", lambda session, registry, subject: {
-        "educational_psychology": ["EP-1"], "ep_paper": [str(subject)]})
+    eps = demo_id("org:NCC-EPS")
+    monkeypatch.setattr(family_preview, "holdings", lambda session, settings, registry, subject: [
+        Holding("educational_psychology", eps, "Northshire educational psychology service", ("EP-1",)),
+        Holding("ep_paper", eps, "Northshire educational psychology service", (str(subject),))])
     request_id = _request_id(database)
     page = priya.get(f"/family/{OLIVER}/requests/{request_id}")
     assert f'href="/family/{OLIVER}/requests/{request_id}/preview"' in page.text
