@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,13 +31,13 @@ from broker.app import create_app
 from broker.auth.development import issue_dev_token
 from broker.db import Database
 from broker.demo import demo_id, seed
+from broker.demo_case import CASEWORKER, HOLDERS, PARENT, open_leos_case
 from broker.migrate import upgrade
 from broker.models import User
 from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
 from broker.sources import refs_in_force
 
-CATEGORIES = ["EP_ADVICE", "SC_ASSESSMENT", "EDU_ATTENDANCE"]
-HOLDERS = {"EP_ADVICE": "NCC-EPS", "SC_ASSESSMENT": "NCC-CSC", "EDU_ATTENDANCE": "SCH-RIVERSIDE"}
+CATEGORIES = list(HOLDERS)
 
 
 def _port() -> int:
@@ -66,18 +65,10 @@ def run(gathers: int, caseworkers: int, latency_ms: int) -> dict[str, object]:
         time.sleep(0.02)
     with database.sessions() as session:
         users = {u.username: u for u in session.scalars(select(User))}
-    sen = {"Authorization": "Bearer " + issue_dev_token(settings, users["sen.caseworker"])}
-    emma = {"Authorization": "Bearer " + issue_dev_token(settings, users["emma.walsh"])}
+    sen = {"Authorization": "Bearer " + issue_dev_token(settings, users[CASEWORKER])}
+    emma = {"Authorization": "Bearer " + issue_dev_token(settings, users[PARENT])}
     client = httpx.Client(base_url=public_url, timeout=60)
-    leo = str(demo_id("person:leo"))
-    client.post("/api/v1/identity-links/discover", json={"person_id": leo}, headers=sen).raise_for_status()
-    client.post("/api/v1/consents", headers=emma, json={"subject_id": leo, "basis": "confidentiality", "scope": [
-        {"data_category": c, "purpose": "EHC_NEEDS_ASSESSMENT", "holder_organisation_id": str(demo_id("org:" + h)),
-         "recipient_organisation_id": str(demo_id("org:NCC-SEN"))} for c, h in HOLDERS.items()]}).raise_for_status()
-    case = client.post("/api/v1/assessments", headers=sen, json={
-        "subject_id": leo, "purpose": "EHC_NEEDS_ASSESSMENT", "received_on": str(date.today() - timedelta(days=3))})
-    case.raise_for_status()
-    gather_path = f"/api/v1/assessments/{case.json()['id']}/gather"
+    gather_path = open_leos_case(client, sen, emma)
     for kind in ("education", "social_care", "educational_psychology"):
         client.put(f"/simulators/{kind}/_control", json={"latency_ms": latency_ms},
                    headers={"X-Simulator-Control": EMBEDDED_SIMULATOR_SECRET}).raise_for_status()

@@ -29,7 +29,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -37,10 +37,10 @@ import httpx
 from bench import summary_ms, write_result
 from bench.servers import Deployment, default_postgres_url, rss_mb
 from broker.demo import demo_id
+from broker.demo_case import CASEWORKER, HOLDERS, LEO, PARENT, open_leos_case
 
-AMELIA, OLIVER, LEO = (str(demo_id("person:" + p)) for p in ("amelia", "oliver", "leo"))
+AMELIA, OLIVER = (str(demo_id("person:" + p)) for p in ("amelia", "oliver"))
 SEN, SCHOOL = (str(demo_id("org:" + c)) for c in ("NCC-SEN", "SCH-RIVERSIDE"))
-HOLDERS = {"EP_ADVICE": "NCC-EPS", "SC_ASSESSMENT": "NCC-CSC", "EDU_ATTENDANCE": "SCH-RIVERSIDE"}
 LATENCY_MS = {"education": 100, "social_care": 200, "educational_psychology": 300}
 
 
@@ -117,18 +117,9 @@ async def sample_memory(deployment: Deployment, samples: list[dict[str, Any]], u
 
 
 def prepare(deployment: Deployment) -> str:
-    """Link Leo's records, record his mother's permission, open his assessment; the gather path."""
-    sen = deployment.bearer("sen.caseworker")
+    """Leo's case, ready to gather from the three simulated systems; the gather path."""
     with httpx.Client(base_url=deployment.base_url, timeout=60) as client:
-        client.post("/api/v1/identity-links/discover", json={"person_id": LEO}, headers=sen).raise_for_status()
-        client.post("/api/v1/consents", headers=deployment.bearer("emma.walsh"), json={
-            "subject_id": LEO, "basis": "confidentiality", "scope": [
-                {"data_category": c, "purpose": "EHC_NEEDS_ASSESSMENT", "holder_organisation_id": str(demo_id("org:" + h)),
-                 "recipient_organisation_id": SEN} for c, h in HOLDERS.items()]}).raise_for_status()
-        case = client.post("/api/v1/assessments", headers=sen, json={
-            "subject_id": LEO, "purpose": "EHC_NEEDS_ASSESSMENT", "received_on": str(date.today() - timedelta(days=3))})
-        case.raise_for_status()
-    return f"/api/v1/assessments/{case.json()['id']}/gather"
+        return open_leos_case(client, deployment.bearer(CASEWORKER), deployment.bearer(PARENT))
 
 
 async def drive(deployment: Deployment, seconds: float, families: int, caseworkers: int, auditors: int,

@@ -8,8 +8,8 @@ packages stay free of HTTP.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -166,10 +166,9 @@ def install_error_handlers(
         # PostgreSQL refuses some values SQLite takes (a NUL character in text, a number out of
         # range): the caller's input, not a fault of the broker.
         log.warning("value refused by the database", extra={"error_type": type(exc).__name__})
-        return problem_response(
-            request, 422, InvalidInput.title,
-            "A value in the request cannot be stored (for example, it holds a NUL character).",
-        )
+        detail = "A value in the request cannot be stored (for example, it holds a NUL character)."
+        await _refused(request, 422, detail)
+        return problem_response(request, 422, InvalidInput.title, detail)
 
     @app.exception_handler(BrokerError)
     async def _broker_error(request: Request, exc: BrokerError) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -62,6 +63,8 @@ ADVICE_GIVERS: dict[AdviceType, frozenset[str] | None] = {
 PREPARING_FOR_ADULTHOOD_FROM_YEAR = 9
 NOT_FOUND = "No assessment with this id."
 
+_Part = TypeVar("_Part", AdviceRequest, ClockException)
+
 
 def council_today() -> date:
     """Today's date in England, where the statutory days are counted."""
@@ -83,6 +86,13 @@ def _audit(session: Session, principal: Principal, event_type: str, assessment: 
 def _not_future(value: date, today: date, what: str) -> None:
     if value > today:
         raise InvalidInput(f"{what} cannot be in the future.")
+
+
+def _found_in_assessment(found: _Part | None, what: str) -> _Part:
+    """A record the path names within its assessment, or not found (``what`` names its kind)."""
+    if found is None:
+        raise NotFound(f"No {what} with this id in this assessment.")
+    return found
 
 
 # Opening and finding cases
@@ -192,9 +202,7 @@ def update_advice_request(
 ) -> AdviceRequest:
     """Record that advice was received, declined, or replaced by existing advice under reg 6(4)."""
     assessment = _open_for_change(session, principal, assessment_id)
-    advice = repository.get_advice_request(session, assessment.id, advice_request_id)
-    if advice is None:
-        raise NotFound("No advice request with this id in this assessment.")
+    advice = _found_in_assessment(repository.get_advice_request(session, assessment.id, advice_request_id), "advice request")
     if advice.status != "requested":
         raise Conflict(f"This advice request is already {advice.status}.")
     if data.status != "reused" and data.reuse_agreement is not None:
@@ -299,9 +307,7 @@ def end_clock_pause(
 ) -> ClockException:
     """Record the day a pause ended; the clock runs again from then."""
     assessment = _open_for_change(session, principal, assessment_id)
-    exception = repository.get_clock_exception(session, assessment.id, exception_id)
-    if exception is None:
-        raise NotFound("No clock exception with this id in this assessment.")
+    exception = _found_in_assessment(repository.get_clock_exception(session, assessment.id, exception_id), "clock exception")
     if exception.effect != ExceptionEffect.pause.value or exception.ends_on is not None:
         raise Conflict("Only a pause that is still running can be ended.")
     _not_future(data.ends_on, today, "The end of the pause")

@@ -293,9 +293,12 @@ def test_bad_advice_updates_are_422_and_change_nothing(client: TestClient, sen, 
 
 
 def test_updating_an_unknown_advice_request_is_404(client: TestClient, sen) -> None:  # type: ignore[no-untyped-def]
-    assert update(client, sen, str(uuid.uuid4()), status="received").status_code == 404
+    unknown = update(client, sen, str(uuid.uuid4()), status="received")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "No advice request with this id in this assessment."
     oliver_advice = client.get(f"/api/v1/assessments/{OLIVER_CASE}", headers=sen).json()["advice_requests"][0]["id"]
-    assert update(client, sen, oliver_advice, status="received").status_code == 404
+    of_another_case = update(client, sen, oliver_advice, status="received")
+    assert of_another_case.status_code == 404 and of_another_case.json()["detail"] == unknown.json()["detail"]
 
 
 # Clock exceptions
@@ -328,6 +331,17 @@ def test_a_pause_on_an_advice_clock_shows_paused_with_its_code_then_ends(client:
     assert advice["due_on"] == (date.fromisoformat(statutory_due) + timedelta(days=3)).isoformat()
     assert client.post(f"/api/v1/assessments/{AMELIA_CASE}/clock-exceptions/{exception['id']}/end",
                        headers=sen, json={"ends_on": days_ago(0)}).status_code == 409
+
+
+def test_ending_a_clock_exception_the_case_does_not_hold_is_404(client: TestClient, sen) -> None:  # type: ignore[no-untyped-def]
+    response = except_clock(client, sen, OLIVER_CASE, clock="final_plan", code="reg10_4_b", effect="pause",
+                            starts_on=days_ago(1), note="Family holiday.")
+    assert response.status_code == 201, response.text
+    for case_id, exception_id in ((AMELIA_CASE, response.json()["id"]), (OLIVER_CASE, uuid.uuid4())):
+        ended = client.post(f"/api/v1/assessments/{case_id}/clock-exceptions/{exception_id}/end",
+                            headers=sen, json={"ends_on": days_ago(0)})
+        assert ended.status_code == 404
+        assert ended.json()["detail"] == "No clock exception with this id in this assessment."
 
 
 def test_an_excuse_on_the_final_plan_clock_shows_excused(client: TestClient, sen) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,16 +18,14 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from broker.db import Database, normalise_database_url
-from broker.demo import demo_id, seed
+from broker.demo import seed
+from broker.demo_case import HOLDERS, PARENT, open_leos_case
 from broker.gathering.models import GatheredItem
 from broker.settings import Settings
 from tests.broker.faults.processes import BrokerProcess, free_port
 from tests.broker.faults.writes import AMELIA, SCHOOL, SEN, WriteStream, assert_nothing_half_written, grant_body, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-LEO = str(demo_id("person:leo"))
-HOLDERS = {"EP_ADVICE": "NCC-EPS", "SC_ASSESSMENT": "NCC-CSC", "EDU_ATTENDANCE": "SCH-RIVERSIDE"}
 
 
 @pytest.fixture
@@ -106,15 +103,7 @@ def test_audit_numbering_withdrawal_and_gathering_stay_correct_across_two_proces
 
     sen_a, sen_b = a.bearer("sen.caseworker"), b.bearer("sen.caseworker")
     with httpx.Client(base_url=a.base_url, timeout=60) as client:
-        client.post("/api/v1/identity-links/discover", json={"person_id": LEO}, headers=sen_a).raise_for_status()
-        client.post("/api/v1/consents", headers=a.bearer("emma.walsh"), json={
-            "subject_id": LEO, "basis": "confidentiality", "scope": [
-                {"data_category": c, "purpose": "EHC_NEEDS_ASSESSMENT", "holder_organisation_id": str(demo_id("org:" + h)),
-                 "recipient_organisation_id": SEN} for c, h in HOLDERS.items()]}).raise_for_status()
-        case = client.post("/api/v1/assessments", headers=sen_a, json={
-            "subject_id": LEO, "purpose": "EHC_NEEDS_ASSESSMENT", "received_on": str(date.today() - timedelta(days=3))})
-        case.raise_for_status()
-    path = f"/api/v1/assessments/{case.json()['id']}/gather"
+        path = open_leos_case(client, sen_a, a.bearer(PARENT))
 
     def gather(broker_and_headers: tuple[BrokerProcess, dict[str, str]]) -> httpx.Response:
         broker, headers = broker_and_headers

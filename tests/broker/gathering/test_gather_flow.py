@@ -5,34 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 from sqlalchemy import func, select
 
-from broker.demo import demo_id
 from broker.gathering.models import GatheredItem
-
-LEO = str(demo_id("person:leo"))
-
-
-def org(code: str) -> str:
-    return str(demo_id("org:" + code))
-
-
-def call(method: str, url: str, headers: dict[str, str], **kwargs: object) -> httpx.Response:
-    return httpx.request(method, url, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
-
-
-def grant(served: str, emma: dict[str, str], purpose: str, categories: list[str], holder: str, recipient: str) -> str:
-    response = call("POST", f"{served}/api/v1/consents", emma, json={
-        "subject_id": LEO, "basis": "confidentiality",
-        "scope": [{"data_category": c, "purpose": purpose, "holder_organisation_id": org(holder),
-                   "recipient_organisation_id": org(recipient)} for c in categories]})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def by_source(result: dict) -> dict[str, dict]:
-    return {s["source_system"]: s for s in result["sources"]}
+from tests.broker.gathering.leos_case import LEO, by_source, call, grant, org
 
 
 def test_gather_once_end_to_end(served: str, auth_headers, database) -> None:  # type: ignore[no-untyped-def]

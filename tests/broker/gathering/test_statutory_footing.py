@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from audit.models import AuditEntry
 from broker.purposes import Purpose, statutory_footing
-from tests.broker.gathering.test_gather_faults import _case
-from tests.broker.gathering.test_gather_flow import LEO, by_source, call, grant
+from tests.broker.gathering.leos_case import LEO, by_source, call, grant, open_case
 
 
 @pytest.mark.parametrize("purpose", ["EHC_REQUEST_DECISION", "EHC_NEEDS_ASSESSMENT", "EHC_ANNUAL_REVIEW"])
@@ -44,7 +43,7 @@ def test_a_gather_without_any_permission_releases_education_on_the_statutory_foo
     served: str, auth_headers, database,
 ) -> None:  # type: ignore[no-untyped-def]
     sen, emma, sc = auth_headers("sen.caseworker"), auth_headers("emma.walsh"), auth_headers("sc.caseworker")
-    case_id = _case(served, sen)
+    case_id = open_case(served, sen)
     answer = call("POST", f"{served}/api/v1/assessments/{case_id}/gather", sen,
                   json={"categories": ["EDU_ATTENDANCE", "EP_ADVICE"]})
     assert answer.status_code == 200, answer.text
