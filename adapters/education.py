@@ -44,6 +44,7 @@ class EducationAdapter(HttpSourceAdapter):
     kind = "education"
     categories = frozenset(SECTIONS)
     identifier_schemes = frozenset({"upn"})
+    names_holders = True
 
     def _pupils(self, answer: Answer) -> list[Element]:
         root = self.parse_xml(answer)

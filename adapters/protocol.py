@@ -242,6 +242,9 @@ class SourceAdapter(ABC):
     kind: str = ""
     categories: frozenset[DataCategory] = frozenset()
     identifier_schemes: frozenset[str] = frozenset()
+    #: True when the system names who holds each person's record (``Candidate.held_by`` and
+    #: ``RecordItem.held_by``), as the education system names the pupil's school
+    names_holders: bool = False
 
     def __init__(self, name: str) -> None:
         self.name = name

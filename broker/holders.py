@@ -1,11 +1,12 @@
 """Who holds each source system's record of a child: the organisation a release decision names.
 
 A source system's holder is configured (``BROKER_SOURCE_SYSTEMS__<name>__HOLDER``), unless the
-source names the holder of the child's own record.  The education system names the pupil's
-school by its URN: discovery records it on the identity link and every fetch refreshes it, and
-the holder is then the organisation with that URN.  A school the broker does not know is still a
-holding, with no organisation: nothing is asked of that record, since no permission can name its
-holder, and the caseworker is told why.
+source names the holder of the child's own record (``names_holders``).  The education system
+names the pupil's school by its URN: discovery records it on the identity link and every fetch
+refreshes it, and the holder is then the organisation with that URN.  A school the broker does
+not know, or a record whose source has not named its school yet, is still a holding, with no
+organisation: nothing is asked of that record, since no permission can name its holder, and the
+caseworker is told why.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def holdings(session: Session, settings: Settings, registry: AdapterRegistry, su
     """The child's records in each source system, in the registry's order, grouped by holder.
 
     A system where no record of the child is in force is one holding with no refs under its
-    configured holder, so that what permission is missing can still be said; a system with no
-    holder configured and none named by the source is never asked."""
+    configured holder, so that what permission is missing can still be said, or with no holder
+    when the system names holders itself (nobody is known until the child's record is linked).
+    A system with no holder configured that does not name holders is never asked."""
     configured = configured_holders(session, settings, registry)
     linked = holders_of_links(session, subject_id)
     urns = {held for refs in linked.values() for held in refs.values() if held}
@@ -61,12 +63,14 @@ def holdings(session: Session, settings: Settings, registry: AdapterRegistry, su
         refs = {str(subject_id): None} if "broker_person_id" in adapter.identifier_schemes else linked.get(adapter.name, {})
         if not refs and default is not None:
             found.append(Holding(adapter.name, default.id, default.name, urn=default.urn))
+        elif not refs and adapter.names_holders:
+            found.append(Holding(adapter.name, None, None))
         groups: dict[str | None, list[str]] = {}
         for ref, held_by in refs.items():
             groups.setdefault(held_by, []).append(ref)
         for held_by, group in groups.items():
             holder = schools.get(held_by) if held_by else default
-            if holder is None and held_by is None:
+            if holder is None and held_by is None and not adapter.names_holders:
                 continue
             found.append(Holding(adapter.name, holder.id if holder else None, holder.name if holder else None,
                                  tuple(group), held_by, holder.urn if holder else None))

@@ -65,7 +65,8 @@ class SourceSystemSettings(BaseModel):
 
 def _default_source_systems() -> dict[str, SourceSystemSettings]:
     return {
-        "education": SourceSystemSettings(kind="education", holder="SCH-RIVERSIDE"),
+        # The education system names each pupil's school, the holder of their records.
+        "education": SourceSystemSettings(kind="education"),
         "social_care": SourceSystemSettings(kind="social_care", holder="NCC-CSC"),
         "educational_psychology": SourceSystemSettings(kind="educational_psychology", holder="NCC-EPS"),
         "ep_paper": SourceSystemSettings(kind="ep_paper", client_id=None, client_secret=None, holder="NCC-EPS"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Row, bindparam, exists, select, true
+from sqlalchemy import Row, bindparam, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from consent.models import (
@@ -196,3 +196,18 @@ def parental_versions_in_force(session: Session, born_on_or_before: date) -> Seq
 def add(session: Session, *rows: object) -> None:
     session.add_all(rows)
     session.flush()
+
+
+def withdrawn_categories(session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, purpose: str,
+                         at: datetime) -> dict[str, datetime]:
+    """Categories a withdrawn version once let ``recipient_id`` see for ``purpose``, each with its
+    latest withdrawal up to ``at``: one indexed query over the scopes and status events."""
+    latest = func.max(ConsentStatusEvent.effective_at)
+    rows = session.execute(
+        select(ConsentScope.data_category, latest)
+        .join(ConsentStatusEvent, ConsentStatusEvent.consent_version_id == ConsentScope.consent_version_id)
+        .where(ConsentScope.subject_id == subject_id, ConsentScope.purpose == purpose,
+               ConsentScope.recipient_organisation_id == recipient_id,
+               ConsentStatusEvent.status == "withdrawn", ConsentStatusEvent.effective_at <= at)
+        .group_by(ConsentScope.data_category))
+    return {category: when for category, when in rows}

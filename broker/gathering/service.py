@@ -32,6 +32,7 @@ from broker.holders import holdings
 from broker.logging import current_request_id
 from broker.purposes import Purpose, purpose_permitted, statutory_footing
 from broker.settings import Settings
+from consent import repository as consent_repository
 from consent import service as consent_service
 from consent.models import utcnow
 from consent.service import CategoryDecision
@@ -240,6 +241,8 @@ async def fetch_planned(registry: AdapterRegistry, plan: GatherPlan, timeout: fl
 
 HOLDER_UNKNOWN = ("the child's school (URN {urn}) is not registered with the broker, so no permission can name it "
                   "as the holder; an administrator registers the school, then gather again")
+HOLDER_NOT_NAMED = ("the system has not said which school holds this record; find the child's records again "
+                    "(Gather does) to learn it")
 HOLDER_CHANGED = ("the child's school has changed since the record was linked; nothing was released, and the "
                   "next gather asks under the new school's permission")
 
@@ -274,8 +277,11 @@ def commit_gather(
 
 def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: datetime,
                     events: list[AuditEvent]) -> SourceResult:
-    """A record whose holder the broker does not know: nothing asked, nothing released, and why."""
-    reason = HOLDER_UNKNOWN.format(urn=source.held_by)
+    """A record whose holder the broker does not know: nothing asked, nothing released, and why.
+    Not linked yet, in a system that names holders: nobody to ask yet."""
+    if not source.refs:
+        return SourceResult(source.name, None, "not_linked", "this child's record in the system has not been linked yet")
+    reason = HOLDER_UNKNOWN.format(urn=source.held_by) if source.held_by else HOLDER_NOT_NAMED
     events.append(_event(who, "decision.made", "deny", plan.subject_id, plan.purpose, plan.case_reference, {
         "recipient": str(who.organisation_id), "holder": None, "held_by": source.held_by, "at": at.isoformat(),
         "permitted": [], "denied": source.asked, "consents": [], "statutory": []}, reason="holder_unknown"))
@@ -461,7 +467,8 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
             else:
                 not_served.setdefault(c.category, c.reason)
     served_categories = {category for _, category in allowed}
-    for category, withdrawn_at in _withdrawn_for(session, subject_id, who.organisation_id, purpose, at).items():
+    withdrawn = consent_repository.withdrawn_categories(session, subject_id, who.organisation_id, purpose, at)
+    for category, withdrawn_at in withdrawn.items():
         if category not in served_categories and category not in not_served:
             not_served[category] = (
                 f"The permission that covered {DATA_CATEGORIES[category].label} was withdrawn on "
@@ -475,25 +482,6 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
     }))
     record_many(session, events)
     return BundleResult(served, [Withheld(c, reason) for c, reason in sorted(not_served.items())])
-
-
-def _withdrawn_for(session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, purpose: str,
-                   at: datetime) -> dict[str, datetime]:
-    """Categories a withdrawn permission once let ``recipient_id`` see for ``purpose``, with the
-    latest withdrawal of each: items erased with it leave no row behind, but the caseworker still
-    needs to know why they are gone."""
-    taken: dict[str, datetime] = {}
-    for consent in consent_service.list_consents(session, consent_service.AUTOMATIC, subject_id, at):
-        for event in consent.status_history:
-            if event.status.value != "withdrawn" or event.effective_at > at:
-                continue
-            for version in consent.versions:
-                if version.version != event.version:
-                    continue
-                for row in version.scope:
-                    if row.recipient_organisation_id == recipient_id and row.purpose == purpose:
-                        taken[row.data_category] = max(event.effective_at, taken.get(row.data_category, event.effective_at))
-    return taken
 
 
 def check_purpose(who: Principal, organisation_kind: str | None, purpose: Purpose) -> None:

@@ -98,6 +98,8 @@ def test_gather_once_end_to_end(served: str, auth_headers, database) -> None:  #
         assert {row.category for row in session.scalars(select(GatheredItem))} == {"SC_ASSESSMENT"}
     # The caseworker sees why.
     assert all("withdrawn" in w["reason"] for w in after["not_served"])
+    erased = next(w["reason"] for w in after["not_served"] if w["category"] == "EP_ADVICE")
+    assert f"was withdrawn on {datetime.now(UTC):%-d %B %Y}" in erased
     again = call("POST", f"{served}/api/v1/assessments/{case_id}/gather", sen,
                  json={"categories": ["EP_ADVICE", "SC_ASSESSMENT"]}).json()
     assert all(s["released"] == [] for s in again["sources"])

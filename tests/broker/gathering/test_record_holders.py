@@ -142,3 +142,22 @@ def test_a_child_who_changed_school_releases_nothing_until_the_new_school_is_ask
     released = by_source(_ask(served, sc, LEO))["education"]
     assert released["status"] == "ok" and released["released"]
     assert {i["provenance"]["holder_organisation_id"] for i in released["released"]} == {org("SCH-HILLTOP")}
+
+
+def test_before_the_record_is_linked_no_school_is_assumed(served: str, auth_headers, database) -> None:  # type: ignore[no-untyped-def]
+    sc, jordan = auth_headers("sc.caseworker"), auth_headers("jordan.hughes")
+    _jordan_grants(served, jordan, "SCH-HILLTOP")
+    education = by_source(_ask(served, sc, JORDAN))["education"]
+    assert education["status"] == "not_linked" and education["holder_organisation_id"] is None
+    assert education["released"] == []
+    # A link from before the source named schools: nobody to ask until discovery learns the school.
+    _discover(served, sc, JORDAN)
+    with database.unit_of_work() as session:
+        session.execute(update(IdentityLink).where(IdentityLink.person_id == demo_id("person:jordan"),
+                                                   IdentityLink.source_system == "education").values(held_by=None))
+    unnamed = by_source(_ask(served, sc, JORDAN))["education"]
+    assert unnamed["status"] == "holder_unknown" and "has not said which school" in unnamed["reason"]
+    _discover(served, sc, JORDAN)
+    assert _education_link(database, "jordan").held_by == HILLTOP
+    named = by_source(_ask(served, sc, JORDAN))["education"]
+    assert named["status"] == "ok" and named["released"]

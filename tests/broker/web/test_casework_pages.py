@@ -81,6 +81,13 @@ def test_open_a_case_from_a_child_then_record_advice(signed_in, database: Databa
 
 def test_permission_status_and_asking_for_exactly_what_is_missing(signed_in, database: Database) -> None:  # type: ignore[no-untyped-def]
     sen = signed_in("sen.caseworker")
+    # Until Amelia's education record is linked, no school is assumed to hold it: nothing to ask for.
+    before = sen.get(f"/assessments/{AMELIA_CASE}/ask").text
+    assert 'value="EDU_ATTENDANCE"' not in before
+    with database.unit_of_work() as session:
+        session.add(IdentityLink(person_id=demo_id("person:amelia"), source_system="education",
+                                 source_person_ref="P-AMELIA", status="linked", method="upn", score=1.0,
+                                 held_by="8202001"))
     case = sen.get(f"/assessments/{AMELIA_CASE}")
     assert case.status_code == 200
     # Sarah's permission covers the psychologist's advice; attendance is not covered.
