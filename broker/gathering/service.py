@@ -70,6 +70,11 @@ class GatherResult:
     purpose: str
     at: datetime
     sources: list[SourceResult]
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+GATHER_COMPLETED = "gather.completed"
+NOT_LINKED = "this child's record in the system has not been linked yet"
 
 
 def holders(session: Session, settings: Settings, registry: AdapterRegistry) -> dict[str, uuid.UUID]:
@@ -272,7 +277,7 @@ def commit_gather(
         if name in outcomes:
             result.status, result.reason = _status(outcomes[name])
         elif grounds and not result.reused and not source.refs:
-            result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
+            result.status, result.reason = "not_linked", NOT_LINKED
         items = [i for i in outcomes[name].items if i.category.value in grounds] if name in outcomes else []
         stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds, items)
         result.released += stored_now
@@ -283,9 +288,28 @@ def commit_gather(
                 "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
                            "basis": "permission" if r.item.consent_id else "public_task"} for r in stored_now],
             }))
+    gathered = GatherResult(subject_id, purpose, at, results)
+    events.append(_summary_event(who, plan, gathered))
     # Last, so the audit counter's lock is held for as short a time as possible.
     record_many(session, events)
-    return GatherResult(subject_id, purpose, at, results)
+    return gathered
+
+
+def _summary_event(who: Principal, plan: GatherPlan, gathered: GatherResult) -> AuditEvent:
+    """What the gather answered, per source, by identifiers and codes only (no record contents,
+    nothing a source system said): enough for the caller to see the same answer again."""
+    return _event(who, GATHER_COMPLETED, "success", plan.subject_id, plan.purpose, plan.case_reference, {
+        "gather_id": str(gathered.id), "at": gathered.at.isoformat(),
+        "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
+        "sources": [{
+            "source_system": s.source_system,
+            "holder": str(s.holder_organisation_id) if s.holder_organisation_id else None,
+            "status": s.status, "served_from_store": s.reused,
+            "released": [{"id": str(r.item.id), "category": r.item.category, "new": r.new} for r in s.released],
+            "withheld": [{"category": w.category, "reason": w.reason} for w in s.withheld],
+            "missing_permission": s.missing_permission,
+        } for s in gathered.sources],
+    })
 
 
 async def gather(
