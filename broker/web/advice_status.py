@@ -26,6 +26,9 @@ from broker.web.forms import FormState, VerifiedForm, render_form_page
 router = APIRouter(include_in_schema=False)
 
 STATUSES = ("received", "declined", "reused")
+# Where a refusal of the rules is shown on the details page of each status: its first field.
+_FIRST_FIELD = {"received": ("received", "received-day"), "declined": ("declined_reason", "declined_reason"),
+                "reused": ("existing_advice", "existing_advice")}
 _NOTE_LIMIT = 4000
 
 
@@ -38,22 +41,27 @@ def _advice(session: SessionDep, case: Assessment, advice_id: uuid.UUID) -> Advi
 
 def _page(request: Request, session: SessionDep, case: Assessment, advice: AdviceRequest,
           state: FormState) -> HTMLResponse:
+    """The choice of what happened; once chosen, the details that choice needs (one question a page)."""
     addressed = assessment_repository.get_organisation(session, advice.organisation_id) if advice.organisation_id else None
     return render_form_page(request, "casework/advice_status.html", state, {
         "case": case, "advice": advice, "label": ADVICE_LABELS[AdviceType(advice.advice_type)],
         "addressed_to": addressed.name if addressed else "the family",
         "family": [(str(p.id), full_name(p) + (" (the child or young person)" if p.id == case.subject_id else ""))
                    for p in assessment_repository.who_may_agree_for(session, case.subject_id)],
-        "organisations": advice_givers(session),
+        "organisations": advice_givers(session), "chosen": state.value("status") if state.value("status") in STATUSES else None,
     })
 
 
 @router.get("/assessments/{assessment_id}/advice/{advice_id}", response_class=HTMLResponse)
 def status_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, advice_id: uuid.UUID,
-                session: SessionDep) -> HTMLResponse:
-    """Record that advice asked for arrived, was declined, or is replaced by existing advice."""
+                session: SessionDep, status: str | None = None) -> HTMLResponse:
+    """Record that advice asked for arrived, was declined, or is replaced by existing advice: first
+    what happened (``?status=``), then the details it needs."""
     case = own_case(session, caller, assessment_id)
-    return _page(request, session, case, _advice(session, case, advice_id), FormState())
+    state = FormState({"status": status} if status is not None else {})
+    if "chosen" in request.query_params and status not in STATUSES:
+        state.add_error("status", "Select what happened to the advice request", anchor="status")
+    return _page(request, session, case, _advice(session, case, advice_id), state)
 
 
 def _day(state: FormState, name: str, label: str, *, required: bool, not_before: date | None = None,
@@ -124,8 +132,13 @@ def _update(state: FormState, advice: AdviceRequest, family: set[str]) -> Advice
             fields["reuse_agreement"] = ReuseAgreementCreate(**fields["reuse_agreement"])
         return AdviceRequestUpdate(**fields)
     except ValidationError:
-        state.add_error("status", "Check the details of the agreement and try again", anchor="status")
+        _refused(state, status, "Check the details of the agreement and try again")
         return None
+
+
+def _refused(state: FormState, status: str, message: str) -> None:
+    name, anchor = _FIRST_FIELD[status]
+    state.add_error(name, message, anchor=anchor)
 
 
 @router.post("/assessments/{assessment_id}/advice/{advice_id}")
@@ -144,6 +157,6 @@ def record_status(request: Request, caller: Caseworker, assessment_id: uuid.UUID
         assessments.update_advice_request(session, caller, case.id, advice.id, update, assessments.council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
-        state.add_error("status", str(refused.detail), anchor="status")
+        _refused(state, update.status, str(refused.detail))
         return _page(request, session, case, _advice(session, case, advice_id), state)
     return RedirectResponse(f"/assessments/{case.id}?advice_status={update.status}", status_code=303)

@@ -40,6 +40,11 @@ def test_received_refuses_a_future_date_and_one_before_the_request_then_records_
     path = f"{CASE}/advice/{EDUCATION}"
     form = sen.get(path)
     assert form.status_code == 200 and "Educational advice from Riverside" in form.text
+    assert 'method="get"' in form.text and 'name="received-day"' not in form.text  # first, what happened
+    unchosen = sen.get(f"{path}?chosen=1")
+    assert unchosen.status_code == 422 and "Select what happened to the advice request" in unchosen.text
+    details = sen.get(f"{path}?chosen=1&status=received")
+    assert details.status_code == 200 and 'name="received-day"' in details.text and 'name="declined_reason"' not in details.text
     token = form_token(sen, path)
     nothing = sen.post(path, data={"form_token": token})
     assert nothing.status_code == 422 and "Select what happened to the advice request" in nothing.text
@@ -47,7 +52,7 @@ def test_received_refuses_a_future_date_and_one_before_the_request_then_records_
     future = date.today() + timedelta(days=2)
     ahead = sen.post(path, data={"form_token": token, "status": "received", **date_fields("received", future)})
     assert ahead.status_code == 422 and "must be today or in the past" in ahead.text
-    assert f'value="{future.year}"' in ahead.text and 'value="received" checked' in ahead.text
+    assert f'value="{future.year}"' in ahead.text and 'name="status" value="received"' in ahead.text
     early = _requested_on(database, EDUCATION) - timedelta(days=1)
     before = sen.post(path, data={"form_token": token, "status": "received", **date_fields("received", early)})
     assert before.status_code == 422 and "on or after the day it was asked for" in before.text
@@ -56,7 +61,7 @@ def test_received_refuses_a_future_date_and_one_before_the_request_then_records_
     assert saved.status_code == 303 and saved.headers["location"] == f"{CASE}?advice_status=received"
     assert "Advice recorded as received" in sen.get(saved.headers["location"]).text
     again = sen.post(path, data={"form_token": token, "status": "declined", "declined_reason": "Changed our minds."})
-    assert again.status_code == 422 and "already received" in again.text
+    assert again.status_code == 422 and "already received" in again.text and 'href="#declined_reason"' in again.text
     assert "Changed our minds." in again.text  # what was typed is kept
     with database.sessions() as session:
         advice = session.get(AdviceRequest, EDUCATION)
@@ -85,7 +90,7 @@ def test_declined_needs_a_reason(signed_in, database: Database) -> None:  # type
 def test_reuse_records_the_three_agreements_of_reg_6_4(signed_in, database: Database) -> None:  # type: ignore[no-untyped-def]
     sen = signed_in("sen.caseworker")
     path = f"{CASE}/advice/{HEALTH}"
-    form = sen.get(path).text
+    form = sen.get(f"{path}?chosen=1&status=reused").text
     assert "Sarah Clarke" in form and "David Clarke" in form
     token = form_token(sen, path)
     empty = sen.post(path, data={"form_token": token, "status": "reused"})
