@@ -49,16 +49,17 @@ def clock_choices(session: SessionDep, case: Assessment) -> list[ClockChoice]:
     for a in advice:
         if a.status not in ("requested", "received"):
             continue
-        given_by = organisations[a.organisation_id].name if a.organisation_id in organisations else "the family"
-        choices.append(ClockChoice(f"{_ADVICE}{a.id}", f"{ADVICE_LABELS[AdviceType(a.advice_type)]} from {given_by}",
-                                   ClockKind.advice, a.requested_on, a.id))
+        label = ADVICE_LABELS[AdviceType(a.advice_type)]
+        if a.organisation_id in organisations:
+            label += f" from {organisations[a.organisation_id].name}"
+        choices.append(ClockChoice(f"{_ADVICE}{a.id}", label, ClockKind.advice, a.requested_on, a.id))
     return choices
 
 
 def _record_page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:
     return render_form_page(request, "casework/clock_exception.html", state, {
         "case": case, "clocks": clock_choices(session, case),
-        "codes": [(c, "For: " + ", ".join(sorted(CLOCK_RULES[k].label.lower() for k in c.clocks)))
+        "codes": [(c, "For: " + "; ".join(sorted(CLOCK_RULES[k].label for k in c.clocks)))
                   for c in EXCEPTION_CODES.values()],
     })
 
