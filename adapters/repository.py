@@ -36,9 +36,12 @@ def pending_reviews(session: Session, *, limit: int, offset: int = 0) -> list[Id
     ).order_by(IdentityLink.created_at, IdentityLink.id).limit(limit).offset(offset)))
 
 
-def count_pending_reviews(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(IdentityLink).where(
-        IdentityLink.status == LinkStatus.pending_review)) or 0
+def count_pending_reviews(session: Session, person_id: uuid.UUID | None = None) -> int:
+    """Links waiting for review: all of them, or one person's."""
+    query = select(func.count()).select_from(IdentityLink).where(IdentityLink.status == LinkStatus.pending_review)
+    if person_id is not None:
+        query = query.where(IdentityLink.person_id == person_id)
+    return session.scalar(query) or 0
 
 
 def changes_of(session: Session, link_id: uuid.UUID) -> list[IdentityLinkChange]:

@@ -43,6 +43,7 @@ WHAT = {
     "assessment.opened": "opened an education, health and care needs assessment",
     "assessment.closed": "closed the education, health and care needs assessment",
     "advice_request.created": "asked for advice for the assessment",
+    "gather.completed": "gathered what the permissions allow from the services",
     "consent.granted": "permission was given",
     "consent.changed": "permission was changed",
     "consent.withdrawn": "permission was withdrawn",

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapters import repository as link_repository
 from adapters import service as link_service
 from adapters.models import IdentityLink
 from adapters.protocol import FetchContext, requestable
@@ -155,6 +156,11 @@ def ask_family(session: Session, caller: Principal, settings: Settings, registry
 
 
 # The identity review queue
+
+def waiting_for_review(session: Session, subject_id: uuid.UUID) -> int:
+    """How many possible matches between the child and a source system's record wait for a person."""
+    return link_repository.count_pending_reviews(session, subject_id)
+
 
 def review_queue(session: Session, limit: int = 100) -> tuple[list[tuple[IdentityLink, str]], int]:
     """Links waiting for a caseworker, oldest first, each with the broker's name for the child."""

@@ -61,22 +61,31 @@ def people_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
     return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
 
 
+def _agrees_for(subject_id: uuid.UUID) -> Any:
+    return select(Relationship.related_person_id).where(
+        Relationship.subject_id == subject_id,
+        or_(
+            Relationship.parental_responsibility.is_(True),
+            Relationship.has_care.is_(True),
+            Relationship.representative_kind.is_not(None),
+        ),
+    )
+
+
 def may_agree_for(session: Session, person_id: uuid.UUID, subject_id: uuid.UUID) -> bool:
     """The subject themselves, or an adult with parental responsibility or care of them, or their representative."""
     if person_id == subject_id:
         return True
-    found = session.scalars(
-        select(Relationship.id).where(
-            Relationship.subject_id == subject_id,
-            Relationship.related_person_id == person_id,
-            or_(
-                Relationship.parental_responsibility.is_(True),
-                Relationship.has_care.is_(True),
-                Relationship.representative_kind.is_not(None),
-            ),
-        ).limit(1)
-    ).first()
+    found = session.scalars(_agrees_for(subject_id).where(Relationship.related_person_id == person_id).limit(1)).first()
     return found is not None
+
+
+def who_may_agree_for(session: Session, subject_id: uuid.UUID) -> list[Person]:
+    """Everyone ``may_agree_for`` admits for the subject: the subject, then the adults, by name."""
+    adults = session.scalars(select(Person).where(Person.id.in_(_agrees_for(subject_id)))
+                             .order_by(Person.family_name, Person.given_name)).all()
+    subject = session.get(Person, subject_id)
+    return ([subject] if subject is not None else []) + [p for p in adults if p.id != subject_id]
 
 
 def get_assessment(session: Session, assessment_id: uuid.UUID, *, for_update: bool = False) -> Assessment | None:

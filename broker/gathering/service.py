@@ -72,6 +72,13 @@ class GatherResult:
     purpose: str
     at: datetime
     sources: list[SourceResult]
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+GATHER_COMPLETED = "gather.completed"
+NOT_LINKED = "this child's record in the system has not been linked yet"
+# Statuses whose reason the broker writes itself (never a source system's words): kept with the gather.
+OWN_REASONS = frozenset({"not_linked", "holder_unknown", "holder_changed"})
 
 
 def _seal_payload(item: RecordItem) -> bytes:
@@ -270,9 +277,11 @@ def commit_gather(
             results.append(_holder_unknown(who, plan, source, at, events))
         else:
             results.append(_commit_source(session, who, settings, encryption, plan, source, answered, at, events))
+    gathered = GatherResult(plan.subject_id, plan.purpose, at, results)
+    events.append(_summary_event(who, plan, gathered))
     # Last, so the audit counter's lock is held for as short a time as possible.
     record_many(session, events)
-    return GatherResult(plan.subject_id, plan.purpose, at, results)
+    return gathered
 
 
 def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: datetime,
@@ -280,7 +289,7 @@ def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: da
     """A record whose holder the broker does not know: nothing asked, nothing released, and why.
     Not linked yet, in a system that names holders: nobody to ask yet."""
     if not source.refs:
-        return SourceResult(source.name, None, "not_linked", "this child's record in the system has not been linked yet")
+        return SourceResult(source.name, None, "not_linked", NOT_LINKED)
     reason = HOLDER_UNKNOWN.format(urn=source.held_by) if source.held_by else HOLDER_NOT_NAMED
     events.append(_event(who, "decision.made", "deny", plan.subject_id, plan.purpose, plan.case_reference, {
         "recipient": str(who.organisation_id), "holder": None, "held_by": source.held_by, "at": at.isoformat(),
@@ -319,7 +328,7 @@ def _commit_source(
     if answered:
         result.status, result.reason = _status([outcome for _, outcome in answered])
     elif grounds and not result.reused and not source.refs:
-        result.status, result.reason = "not_linked", "this child's record in the system has not been linked yet"
+        result.status, result.reason = "not_linked", NOT_LINKED
     items = _still_held(session, who, plan, source, answered, result, events)
     stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds,
                         [i for i in items if i.category.value in grounds])
@@ -356,6 +365,24 @@ def _still_held(session: Session, who: Principal, plan: GatherPlan, source: Sour
         result.status, result.reason = "holder_changed", HOLDER_CHANGED
         result.withheld += [Withheld(c, HOLDER_CHANGED[0].upper() + HOLDER_CHANGED[1:] + ".") for c in sorted(moved)]
     return kept
+
+
+def _summary_event(who: Principal, plan: GatherPlan, gathered: GatherResult) -> AuditEvent:
+    """What the gather answered, per source, by identifiers and codes only (no record contents,
+    nothing a source system said): enough for the caller to see the same answer again."""
+    return _event(who, GATHER_COMPLETED, "success", plan.subject_id, plan.purpose, plan.case_reference, {
+        "gather_id": str(gathered.id), "at": gathered.at.isoformat(),
+        "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
+        "sources": [{
+            "source_system": s.source_system,
+            "holder": str(s.holder_organisation_id) if s.holder_organisation_id else None,
+            "status": s.status, "served_from_store": s.reused,
+            "reason": s.reason if s.status in OWN_REASONS else None,
+            "released": [{"id": str(r.item.id), "category": r.item.category, "new": r.new} for r in s.released],
+            "withheld": [{"category": w.category, "reason": w.reason} for w in s.withheld],
+            "missing_permission": s.missing_permission,
+        } for s in gathered.sources],
+    })
 
 
 async def gather(

@@ -26,7 +26,9 @@ from broker.encryption.service import RecordEncryption, RecordEncryptionDep
 from broker.errors import Conflict, InvalidInput, NotFound
 from broker.family_view import category_label, full_name
 from broker.gathering import service as gathering
+from broker.gathering.recorded import recorded_gather
 from broker.gathering.schemas import BundleRead, GatherRead
+from broker.gathering.service import GatherResult
 from broker.purposes import Purpose
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent import repository as consent_repository
@@ -60,7 +62,7 @@ def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLRespo
     return request.app.state.templates.TemplateResponse(request, template, context)
 
 
-def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -> Assessment:
+def own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -> Assessment:
     case = assessments.visible_assessment(session, caller, assessment_id)
     if case.organisation_id != caller.organisation_id:
         raise NotFound("There is no assessment with that id among your team's cases.")
@@ -121,32 +123,32 @@ def _case_context(request: Request, session: SessionDep, caller: Principal, case
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
 def case_page(request: Request, caller: Caseworker, assessment_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """One case: its clocks, advice requests, the permission per source and category, and Gather."""
-    case = _own_case(session, caller, assessment_id)
+    case = own_case(session, caller, assessment_id)
     return _page(request, "casework/case.html", _case_context(request, session, caller, case))
 
 
-def _advice_givers(session: SessionDep) -> list[Organisation]:
+def advice_givers(session: SessionDep) -> list[Organisation]:
     kinds = {"school", "health", "ep_service", "social_care"}
     return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
 
 
 def _advice_page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:
     return render_form_page(request, "casework/advice.html", state, {
-        "case": case, "advice_labels": ADVICE_LABELS, "organisations": _advice_givers(session),
+        "case": case, "advice_labels": ADVICE_LABELS, "organisations": advice_givers(session),
     })
 
 
 @router.get("/assessments/{assessment_id}/advice", response_class=HTMLResponse)
 def advice_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """Record that advice was asked for under reg 6(1)."""
-    return _advice_page(request, session, _own_case(session, caller, assessment_id), FormState())
+    return _advice_page(request, session, own_case(session, caller, assessment_id), FormState())
 
 
 @router.post("/assessments/{assessment_id}/advice")
 def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
                   session: SessionDep) -> Response:
     """Record the advice request; its 6-week clock starts on the day it was asked for."""
-    case = _own_case(session, caller, assessment_id)
+    case = own_case(session, caller, assessment_id)
     state = FormState.from_form(form)
     kind = state.value("advice_type")
     organisation: uuid.UUID | None = None
@@ -183,33 +185,30 @@ class _GatherCase:
     reference: str
     subject_id: uuid.UUID
     purpose: str
-    name: str
-    holders: dict[str, str]
-    discovery: casework.Discovery
 
 
 async def _run_gather(request: Request, database: Database, caller: Principal, encryption: RecordEncryption,
-                      case: _GatherCase) -> GatherRead:
+                      case: _GatherCase) -> GatherResult:
     """The gathering service's gather, in whichever form it takes: a coroutine that runs its own
     short transactions, or a function that runs in the caller's transaction."""
     arguments: dict[str, Any] = {"subject_id": case.subject_id, "purpose": case.purpose, "categories": None,
                                  "assessment_id": case.id, "case_reference": case.reference}
     settings, registry = request.app.state.settings, request.app.state.adapters
     if inspect.iscoroutinefunction(gathering.gather):
-        return GatherRead.of(await gathering.gather(database, caller, settings, registry, encryption, **arguments))
+        return await gathering.gather(database, caller, settings, registry, encryption, **arguments)
 
-    def in_transaction() -> GatherRead:
+    def in_transaction() -> GatherResult:
         with database.unit_of_work() as session:
-            return GatherRead.of(gathering.gather(session, caller, settings, registry, encryption, **arguments))
+            return gathering.gather(session, caller, settings, registry, encryption, **arguments)
 
     return await run_in_threadpool(in_transaction)
 
 
-@router.post("/assessments/{assessment_id}/gather", response_class=HTMLResponse)
+@router.post("/assessments/{assessment_id}/gather")
 async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
-                 database: DatabaseDep, encryption: RecordEncryptionDep) -> HTMLResponse:
-    """Find the child in the source systems, then gather what the family's permissions allow:
-    per source what was released, what was withheld and why, and which permission is missing.
+                 database: DatabaseDep, encryption: RecordEncryptionDep) -> Response:
+    """Find the child in the source systems, then gather what the family's permissions allow, and
+    go to the answer (POST-redirect-GET: reloading the answer never gathers again).
 
     The search for the child commits before the gather starts, so that no transaction is held
     while the sources answer."""
@@ -217,17 +216,31 @@ async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID,
 
     def find_the_child() -> _GatherCase:
         with database.unit_of_work() as session:
-            case = _own_case(session, caller, assessment_id)
-            found = casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
-            holders = {str(s.holder_id): s.holder_name
-                       for s in casework.sources(session, request.app.state.settings, registry, case.subject_id)}
-            return _GatherCase(case.id, case.reference, case.subject_id, case.purpose,
-                               full_name(_subject(session, case.subject_id)), holders, found)
+            case = own_case(session, caller, assessment_id)
+            casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
+            return _GatherCase(case.id, case.reference, case.subject_id, case.purpose)
 
     case = await run_in_threadpool(find_the_child)
-    read = await _run_gather(request, database, caller, encryption, case)
+    result = await _run_gather(request, database, caller, encryption, case)
+    return RedirectResponse(f"/assessments/{case.id}/gathers/{result.id}", status_code=303)
+
+
+@router.get("/assessments/{assessment_id}/gathers/{gather_id}", response_class=HTMLResponse)
+def gathered(request: Request, caller: Caseworker, assessment_id: uuid.UUID, gather_id: uuid.UUID,
+             session: SessionDep, encryption: RecordEncryptionDep) -> HTMLResponse:
+    """One of your gathers for this case: per source what was released, what was withheld and why,
+    and which permission is missing, read back from the gather's audit entry and the stored bundle
+    (the sources are not asked again). Another person's gather, or another case's, is not found."""
+    case = own_case(session, caller, assessment_id)
+    result = recorded_gather(session, caller, encryption, gather_id, subject_id=case.subject_id,
+                             purpose=case.purpose, case_reference=case.reference, assessment_id=case.id)
+    if result is None:
+        raise NotFound("There is no gather with that id among your gathers for this case.")
+    held_by = {s.holder_organisation_id for s in result.sources if s.holder_organisation_id}
     return _page(request, "casework/gathered.html", {
-        "case": case, "name": case.name, "result": read, "discovery": case.discovery, "holders": case.holders,
+        "case": case, "name": full_name(_subject(session, case.subject_id)), "result": GatherRead.of(result),
+        "waiting_for_review": casework.waiting_for_review(session, case.subject_id),
+        "holders": _organisations(session, held_by),
         "status_labels": SOURCE_STATUS, "systems": SOURCE_SYSTEMS, "label": category_label,
     })
 
@@ -237,7 +250,7 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
            encryption: RecordEncryptionDep) -> HTMLResponse:
     """The gathered items your team may see now, each with where it came from, when, and under
     which permission; what is no longer served, and why."""
-    case = _own_case(session, caller, assessment_id)
+    case = own_case(session, caller, assessment_id)
     now = utcnow()
     read = BundleRead.of(gathering.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), now)
     holders = {i.provenance.holder_organisation_id for i in read.items if i.provenance.holder_organisation_id}
@@ -263,14 +276,14 @@ def _ask_page(request: Request, session: SessionDep, caller: Principal, case: As
 @router.get("/assessments/{assessment_id}/ask", response_class=HTMLResponse)
 def ask_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """Ask the family, in one request, for the permissions this case is missing."""
-    return _ask_page(request, session, caller, _own_case(session, caller, assessment_id), FormState(), None)
+    return _ask_page(request, session, caller, own_case(session, caller, assessment_id), FormState(), None)
 
 
 @router.post("/assessments/{assessment_id}/ask")
 def ask(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
         session: SessionDep) -> Response:
     """Raise the consent request; everyone who may decide for the child is told."""
-    case = _own_case(session, caller, assessment_id)
+    case = own_case(session, caller, assessment_id)
     state = FormState.from_form(form)
     categories = [v for v in form.getlist("categories") if isinstance(v, str)]
     if not categories:

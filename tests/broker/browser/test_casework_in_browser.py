@@ -9,10 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from adapters.models import IdentityLink
+from audit.models import AuditEntry
 from broker.demo import demo_id
-from broker.web.browser import PHONE
+from broker.web.browser import DESKTOP, PHONE
 
 from .conftest import Visitor
 
@@ -158,3 +160,101 @@ def test_a_caseworker_records_advice_and_rejects_a_likely_match(visitor_factory:
     sen.click(f"#{match.get_attribute('id')} button.govuk-button")
     assert "Match rejected" in page.inner_text(".govuk-notification-banner")
     assert "Olly" not in page.inner_text("main")
+
+
+def _fill_date(page: Any, prefix: str, day: date) -> None:
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))
+
+
+# Per width, the advice asked for, who gives it, and the clock the exception is recorded against.
+_STEPS = {
+    PHONE["width"]: ("Educational advice", "Riverside Primary School", "Decision whether to assess",
+                     "reg 5(4)(b): Exceptional personal circumstances"),
+    DESKTOP["width"]: ("Medical advice", "Northshire Community Health NHS Trust", "Final EHC plan issued",
+                       "reg 10(4)(c): The child, parent or young person was away"),
+}
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "1280px"])
+def test_a_caseworker_records_reused_advice_and_a_pause_then_ends_it(visitor_factory: Any, viewport: dict[str, int]) -> None:
+    advice_label, giver, clock, regulation = _STEPS[viewport["width"]]
+    sen = _signed_in(visitor_factory, "sen.caseworker", viewport=viewport)
+    page = sen.page
+    sen.follow_menu("/assessments")
+    sen.click("#cases a:has-text('Oliver Bennett')")
+    sen.click("#record-advice")
+    page.get_by_label(advice_label).check()
+    page.get_by_label("Who was asked?").select_option(label=giver)
+    sen.click("button.govuk-button")
+    assert "Advice request recorded" in page.inner_text(".govuk-notification-banner")
+
+    # Existing advice is reused: the three agreements of reg 6(4), after one refusal.
+    row = page.locator("#advice .govuk-summary-list__row", has_text=advice_label)
+    sen.click(f"#{row.locator('a[id^=update-advice-]').get_attribute('id')}")
+    sen.click("button.govuk-button")
+    assert "Select what happened to the advice request" in page.inner_text(".govuk-error-summary")
+    page.get_by_label("Existing advice is used instead").check()
+    sen.click("button.govuk-button")
+    sen.click("button.govuk-button")
+    summary = page.inner_text(".govuk-error-summary")
+    assert "Say which existing advice is reused" in summary and "Select who agreed for the family" in summary
+    agreed = date.today() - timedelta(days=1)
+    page.get_by_label("Which existing advice is reused?").fill("Report of March this year, held on the school's file")
+    page.get_by_label("Who agreed for the family?").select_option(label="Priya Bennett")
+    _fill_date(page, "family_agreed", agreed)
+    page.get_by_label("Who wrote the advice?").fill("Ms J Patel")
+    _fill_date(page, "author_agreed", agreed + timedelta(days=2))
+    sen.click("button.govuk-button")
+    assert "The date the author agreed must be today or in the past" in page.inner_text(".govuk-error-summary")
+    assert page.input_value("#author_name") == "Ms J Patel"
+    _fill_date(page, "author_agreed", agreed)
+    sen.click("button.govuk-button")
+    assert "Existing advice recorded as reused" in page.inner_text(".govuk-notification-banner")
+    assert "Reused" in page.locator("#advice .govuk-summary-list__row", has_text=advice_label).inner_text()
+
+    # A pause on a clock moves its due date; ending it lets the clock run again.
+    sen.click("#record-exception")
+    sen.click("button.govuk-button")
+    assert "Select the clock the exception applies to" in page.inner_text(".govuk-error-summary")
+    page.get_by_label(clock, exact=True).check()
+    page.get_by_label(regulation).check()
+    page.get_by_label("Pauses it").check()
+    _fill_date(page, "starts", date.today() - timedelta(days=5))
+    page.get_by_label("What happened?").fill("The family were away from the area.")
+    sen.click("button.govuk-button")
+    assert "Clock exception recorded" in page.inner_text(".govuk-notification-banner")
+    clocks = page.locator("#clocks .govuk-summary-list__row", has_text=clock).inner_text()
+    assert "later by a pause" in clocks
+    paused = page.locator("#exceptions > li", has_text=clock).filter(has_text="since")
+    sen.click(f"#{paused.locator('a[id^=end-]').get_attribute('id')}")
+    sen.click("button.govuk-button")
+    assert "Enter the date the pause ended" in page.inner_text(".govuk-error-summary")
+    _fill_date(page, "ends", date.today() - timedelta(days=2))
+    sen.click("button.govuk-button")
+    assert "Pause ended" in page.inner_text(".govuk-notification-banner")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_reloading_a_gather_answer_does_not_gather_again(visitor_factory: Any, live_app: tuple[Any, str]) -> None:
+    app, _ = live_app
+
+    def gathers() -> int:
+        with app.state.database.unit_of_work() as session:
+            return session.scalar(select(func.count()).select_from(AuditEntry)
+                                  .where(AuditEntry.event_type == "gather.completed")) or 0
+
+    before = gathers()
+    sen = _signed_in(visitor_factory, "sen.caseworker", viewport=PHONE)
+    sen.follow_menu("/assessments")
+    sen.click("#cases a:has-text('Oliver Bennett')")
+    sen.click("#gather")
+    answer = sen.path
+    assert "/gathers/" in answer and "What was gathered for Oliver Bennett" in sen.page.inner_text("h1")
+    shown = sen.page.inner_text("#sources")
+    sen.page.reload()
+    sen.check_accessibility()
+    assert sen.path == answer and sen.page.inner_text("#sources") == shown
+    assert gathers() == before + 1
+    assert sen.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -3,13 +3,11 @@ asking the family for what is missing, gathering, the bundle and the identity re
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from adapters.models import IdentityLink
@@ -18,19 +16,12 @@ from broker.assessments.models import AdviceRequest, Assessment
 from broker.db import Database
 from broker.demo import demo_id
 from consent.models import ConsentRequest
+from tests.broker.web.form_helpers import form_token
 
-_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 AMELIA_CASE = demo_id("assessment:amelia")
 LEO = demo_id("person:leo")
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-
-
-def _token(client: TestClient, path: str) -> str:
-    found = _TOKEN.search(client.get(path).text)
-    assert found, path
-    return found.group(1)
 
 
 def test_the_overview_shows_clocks_and_overdue_advice(signed_in) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +39,7 @@ def test_other_teams_do_not_see_the_case(signed_in) -> None:  # type: ignore[no-
 def test_open_a_case_from_a_child_then_record_advice(signed_in, database: Database) -> None:  # type: ignore[no-untyped-def]
     sen = signed_in("sen.caseworker")
     path = f"/children/{LEO}/assessments/new"
-    token = _token(sen, path)
+    token = form_token(sen, path)
     empty = sen.post(path, data={"form_token": token})
     assert empty.status_code == 422 and "There is a problem" in empty.text and 'href="#received-day"' in empty.text
     future = date.today() + timedelta(days=3)
@@ -65,7 +56,7 @@ def test_open_a_case_from_a_child_then_record_advice(signed_in, database: Databa
     assert "Decision whether to assess" in case.text or "clocks" in case.text
 
     advice_path = f"{case_path}/advice"
-    token = _token(sen, advice_path)
+    token = form_token(sen, advice_path)
     missing = sen.post(advice_path, data={"form_token": token, "advice_type": "psychological"})
     assert missing.status_code == 422 and "Select who was asked for the advice" in missing.text
     recorded = sen.post(advice_path, data={"form_token": token, "advice_type": "psychological",
@@ -97,7 +88,7 @@ def test_permission_status_and_asking_for_exactly_what_is_missing(signed_in, dat
     ask_path = f"/assessments/{AMELIA_CASE}/ask"
     form = sen.get(ask_path).text
     assert 'value="EDU_ATTENDANCE"' in form and 'value="EP_ADVICE"' not in form
-    token = _token(sen, ask_path)
+    token = form_token(sen, ask_path)
     refused = sen.post(ask_path, data={"form_token": token, "why": "short", "days": "0", "if_declined": ""})
     assert refused.status_code == 422
     for field in ("categories", "why", "days", "if_declined"):
@@ -117,8 +108,10 @@ def test_permission_status_and_asking_for_exactly_what_is_missing(signed_in, dat
 def test_gather_and_bundle_pages_answer_when_the_sources_do_not(signed_in) -> None:  # type: ignore[no-untyped-def]
     sen = signed_in("sen.caseworker")
     case_path = f"/assessments/{AMELIA_CASE}"
-    token = _token(sen, case_path)
-    gathered = sen.post(f"{case_path}/gather", data={"form_token": token})
+    token = form_token(sen, case_path)
+    answered = sen.post(f"{case_path}/gather", data={"form_token": token})
+    assert answered.status_code == 303
+    gathered = sen.get(answered.headers["location"])
     assert gathered.status_code == 200
     assert "What was gathered for Amelia Clarke" in gathered.text
     assert "No permission" in gathered.text or "Not released" in gathered.text
@@ -142,7 +135,7 @@ def test_a_caseworker_confirms_one_likely_match_and_rejects_another(signed_in, d
     page = sen.get("/identity-reviews")
     assert page.status_code == 200 and page.text.count("Leo Walsh and a social care record") == 2
     assert "Walsh-Price" in page.text and "similar family name" in page.text
-    token = _token(sen, "/identity-reviews")
+    token = form_token(sen, "/identity-reviews")
     unanswered = sen.post(f"/identity-reviews/{same}", data={"form_token": token, "version": "1"})
     assert unanswered.status_code == 422 and f'href="#same_person-{same}"' in unanswered.text
     assert sen.post(f"/identity-reviews/{same}", data={"form_token": token, "version": "1", "same_person": "yes"}).status_code == 303
