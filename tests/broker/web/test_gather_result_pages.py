@@ -9,13 +9,14 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from audit.models import AuditEntry
 from broker.db import Database
 from broker.demo import demo_id
 from broker.models import User
 from broker.web.casework import SOURCE_STATUS
+from consent.models import Organisation
 from tests.broker.test_identity_discovery import served, settings  # noqa: F401  (the sources answer over HTTP)
 from tests.broker.web.form_helpers import form_token
 
@@ -115,3 +116,13 @@ def test_an_item_whose_permission_was_withdrawn_is_not_shown_again(signed_in, da
     assert "EP_ADVICE" not in _released(after)
     assert "was withdrawn on" in after
     assert _count(database, "gather.completed") == 1
+
+
+def test_a_school_the_broker_does_not_know_is_named_by_its_urn_on_the_answer(signed_in, database: Database) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        session.execute(update(Organisation).where(Organisation.code == "SCH-RIVERSIDE").values(urn=None))
+    sen = signed_in("sen.caseworker")
+    page = sen.get(_gather(sen, AMELIA_CASE)).text
+    education = page.split('id="source-education"')[1].split('id="source-')[0]
+    assert "Holder not known" in education and SOURCE_STATUS["holder_unknown"] in education
+    assert "(URN 8202001) is not registered with the broker" in education
