@@ -27,7 +27,7 @@ from broker.auditing import record
 from broker.auth import Principal
 from broker.errors import InvalidInput
 from broker.family_view import category_label
-from broker.holders import holdings
+from broker.holders import Holding, holdings
 from broker.logging import current_request_id
 from broker.settings import Settings
 from broker.sources import find_candidates, subject_query
@@ -84,6 +84,13 @@ def sources(session: Session, settings: Settings, registry: AdapterRegistry, sub
             merged = known.categories + [c for c in mine if c not in known.categories]
             by_holder[held.holder_id] = Source(known.name, known.holder_id, known.holder_name, merged)
     return list(by_holder.values())
+
+
+def holders_not_known(session: Session, settings: Settings, registry: AdapterRegistry,
+                       subject_id: uuid.UUID) -> list[Holding]:
+    """The child's records whose holder the broker cannot name yet: not linked in a system that
+    names holders itself, or held by a school it does not know (``held_by`` gives the URN)."""
+    return [h for h in holdings(session, settings, registry, subject_id) if h.holder_id is None]
 
 
 def permission_status(session: Session, caller: Principal, settings: Settings, registry: AdapterRegistry,

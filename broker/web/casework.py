@@ -116,8 +116,10 @@ def _case_context(request: Request, session: SessionDep, caller: Principal, case
     described = assessments.describe_assessment(session, case, assessments.council_today())
     status = casework.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
                                         case.subject_id, case.purpose)
+    not_known = casework.holders_not_known(session, request.app.state.settings, request.app.state.adapters,
+                                           case.subject_id)
     return {"case": described, "permissions": status, "advice_labels": ADVICE_LABELS,
-            "missing": any(s.missing for s in status)}
+            "missing": any(s.missing for s in status), "holders_not_known": not_known, "systems": SOURCE_SYSTEMS}
 
 
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)

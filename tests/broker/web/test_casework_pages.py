@@ -75,12 +75,15 @@ def test_permission_status_and_asking_for_exactly_what_is_missing(signed_in, dat
     # Until Amelia's education record is linked, no school is assumed to hold it: nothing to ask for.
     before = sen.get(f"/assessments/{AMELIA_CASE}/ask").text
     assert 'value="EDU_ATTENDANCE"' not in before
+    unlinked = sen.get(f"/assessments/{AMELIA_CASE}").text
+    assert "the child's school is not known until their record is found" in unlinked
     with database.unit_of_work() as session:
         session.add(IdentityLink(person_id=demo_id("person:amelia"), source_system="education",
                                  source_person_ref="P-AMELIA", status="linked", method="upn", score=1.0,
                                  held_by="8202001"))
     case = sen.get(f"/assessments/{AMELIA_CASE}")
-    assert case.status_code == 200
+    assert case.status_code == 200 and "the child's school is not known" not in case.text
+    assert "Riverside Primary School" in case.text.split('id="permission-status"')[1]
     # Sarah's permission covers the psychologist's advice; attendance is not covered.
     status = case.text.split('id="permission-status"')[1]
     ep = status.split("Northshire educational psychology service")[1].split("</dl>")[0]
