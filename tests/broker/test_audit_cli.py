@@ -9,24 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from audit import service
 from audit.export import verify_export
 from broker import auditing
-from broker.cli import app
 from broker.settings import Settings
 from tests.audit.builders import make_event
 from tests.audit.test_verification import drop_guards
-
-
-@pytest.fixture
-def run(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BROKER_ENVIRONMENT", "test")
-    monkeypatch.setenv("BROKER_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("BROKER_DATA_DIR", str(settings.data_dir))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def _log(session: Session, settings: Settings, n: int = 30) -> None:
@@ -37,32 +26,32 @@ def _log(session: Session, settings: Settings, n: int = 30) -> None:
     session.commit()
 
 
-def test_verify_passes_then_names_the_first_bad_entry(session: Session, settings: Settings, run) -> None:  # type: ignore[no-untyped-def]
+def test_verify_passes_then_names_the_first_bad_entry(session: Session, settings: Settings, broker_cli) -> None:  # type: ignore[no-untyped-def]
     _log(session, settings)
-    result = run("audit", "verify")
+    result = broker_cli("audit", "verify")
     assert result.exit_code == 0, result.output
     assert "audit log intact: 30 entries, 2 signed checkpoints verified" in result.output
     drop_guards(session)
     session.execute(text("UPDATE audit_entries SET subject_id = 'someone-else' WHERE seq = 12"))
     session.commit()
-    result = run("audit", "verify")
+    result = broker_cli("audit", "verify")
     assert result.exit_code == 1
     assert "first bad entry is 12" in result.output
 
 
-def test_a_wrong_verifier_key_fails_verification(session: Session, settings: Settings, run) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_verifier_key_fails_verification(session: Session, settings: Settings, broker_cli) -> None:  # type: ignore[no-untyped-def]
     _log(session, settings, 10)
     other = Settings(environment="test", database_url=settings.database_url, data_dir=settings.data_dir / "other")
-    result = run("audit", "verify", "--verifier-key", auditing.verifier_key(other))
+    result = broker_cli("audit", "verify", "--verifier-key", auditing.verifier_key(other))
     assert result.exit_code == 1 and "carries no signature" in result.output
 
 
 def test_export_jsonl_verifies_away_from_the_broker_and_is_itself_audited(
-    session: Session, settings: Settings, run, tmp_path: Path  # type: ignore[no-untyped-def]
+    session: Session, settings: Settings, broker_cli, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     _log(session, settings)
     out = tmp_path / "export.jsonl"
-    result = run("audit", "export", "--subject", "child-1", "--event-type", "decision.made", "-o", str(out),
+    result = broker_cli("audit", "export", "--subject", "child-1", "--event-type", "decision.made", "-o", str(out),
                  "--requested-by", "ig.auditor")
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
@@ -77,10 +66,10 @@ def test_export_jsonl_verifies_away_from_the_broker_and_is_itself_audited(
     assert (last.event_type, last.actor_username) == ("audit.exported", "ig.auditor")
 
 
-def test_export_csv_writes_the_checkpoint_beside_it(session: Session, settings: Settings, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_csv_writes_the_checkpoint_beside_it(session: Session, settings: Settings, broker_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _log(session, settings, 5)
     out = tmp_path / "export.csv"
-    result = run("audit", "export", "--format", "csv", "-o", str(out))
+    result = broker_cli("audit", "export", "--format", "csv", "-o", str(out))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert [int(r["seq"]) for r in rows] == list(range(6))
