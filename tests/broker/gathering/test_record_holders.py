@@ -134,6 +134,10 @@ def test_a_child_who_changed_school_releases_nothing_until_the_new_school_is_ask
         changed = session.scalars(select(AuditEntry).where(
             AuditEntry.event_type == "identity_link.holder_changed")).one()
         assert changed.details_data == {"source_system": "education", "from": RIVERSIDE, "to": HILLTOP}
+    # The family reads it in their child's access history, in words.
+    history = call("GET", f"{served}/api/v1/subjects/{LEO}/access-log", emma)
+    assert history.status_code == 200, history.text
+    assert "now held by another school" in history.text
     # The next request is decided for the new school, where the family has not said yes yet.
     again = by_source(_ask(served, sc, LEO))["education"]
     assert again["holder_organisation_id"] == org("SCH-HILLTOP")
