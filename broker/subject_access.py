@@ -101,7 +101,7 @@ def _identity_links(session: Session, subject_id: uuid.UUID) -> list[dict[str, A
         IdentityLinkChange.link_id.in_([link.id for link in links])).order_by(IdentityLinkChange.sequence)))
     return [{
         **_columns(link, ["id", "source_system", "source_person_ref", "status", "method", "score", "reasons",
-                          "candidate", "created_at", "updated_at"]),
+                          "candidate", "held_by", "created_at", "updated_at"]),
         "history": [_columns(c, ["sequence", "from_status", "to_status", "action", "actor", "reason", "at"])
                     for c in changes if c.link_id == link.id],
     } for link in links]

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from adapters.models import IdentityLink
 from broker.cli import app as cli
 from broker.db import Database
 from broker.demo import demo_id
@@ -27,6 +28,8 @@ def held(database: Database, settings: Settings, demo) -> None:  # type: ignore[
     encryption = RecordEncryption.from_settings(settings)
     with database.unit_of_work() as session:
         store_item(session, encryption, text="the-psychologist-observed-leo", assessment_id=open_case(session))
+        session.add(IdentityLink(person_id=LEO, source_system="education", source_person_ref="P-LEO", status="linked",
+                                 method="upn", score=1.0, held_by="8202001"))
 
 
 def test_the_export_holds_every_section_with_the_items_opened(database: Database, settings: Settings, held) -> None:
@@ -40,6 +43,8 @@ def test_the_export_holds_every_section_with_the_items_opened(database: Database
     assert [r["name"] for r in export["related_people"]] and export["assessments"][0]["status"] == "open"
     [item] = export["gathered_items"]
     assert item["status"] == "held" and item["content"] == {"summary": "the-psychologist-observed-leo"}
+    # Which school holds Leo's education record is about Leo too.
+    assert [(link["source_person_ref"], link["held_by"]) for link in export["identity_links"]] == [("P-LEO", "8202001")]
     assert {e["event_type"] for e in export["access_history"]} >= {"consent.granted", "consent.withdrawn"}
     json.dumps(export)  # JSON-ready throughout
     page = render_report(export)
