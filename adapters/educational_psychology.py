@@ -41,6 +41,16 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
         self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext
     ) -> list[RecordItem]:
         """The case's reports (and released consultation notes), each with its PDF."""
+        return await self._documents(person_ref, categories, context, with_content=True)
+
+    async def describe(
+        self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext
+    ) -> list[RecordItem]:
+        """The same reports from the case's document list alone: no PDF is sent."""
+        return await self._documents(person_ref, categories, context, with_content=False)
+
+    async def _documents(self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext,
+                         *, with_content: bool) -> list[RecordItem]:
         if DataCategory.EP_ADVICE not in requestable(categories):
             return []
         answer = await self.connection.request("GET", f"/api/cases/{person_ref}/documents", context=context)
@@ -52,18 +62,21 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
             for metadata in payload["documents"]:
                 if not self.may_leave(metadata):
                     continue
-                document = await self.connection.request(
-                    "GET", f"/api/documents/{metadata['documentId']}/content", context=context)
-                if document.status == 404:
-                    continue
-                if document.media_type != "application/pdf" or not document.body.startswith(PDF_MAGIC):
-                    raise self.malformed("a document that is not a PDF")
+                body = None
+                if with_content:
+                    document = await self.connection.request(
+                        "GET", f"/api/documents/{metadata['documentId']}/content", context=context)
+                    if document.status == 404:
+                        continue
+                    if document.media_type != "application/pdf" or not document.body.startswith(PDF_MAGIC):
+                        raise self.malformed("a document that is not a PDF")
+                    body = document.body
                 items.append(RecordItem(
                     self.name, str(metadata["documentId"]), DataCategory.EP_ADVICE, str(metadata["title"]),
                     self.parse_date(metadata.get("date")), utcnow(),
                     {"case_ref": person_ref, "type": metadata["type"], "author": metadata.get("author"),
                      "scanned": bool(metadata.get("scanned")), "date": metadata.get("date")},
-                    document.body, "application/pdf"))
+                    body, "application/pdf"))
         except (KeyError, TypeError, AttributeError):
             raise self.malformed("unexpected document list") from None
         return releasable(items)

@@ -265,6 +265,14 @@ class SourceAdapter(ABC):
     ) -> list[RecordItem]:
         """The releasable items the system holds about ``person_ref`` in ``categories``."""
 
+    async def describe(
+        self, person_ref: str, categories: Iterable[DataCategory | str], context: FetchContext
+    ) -> list[RecordItem]:
+        """What ``fetch`` would release, described: the same items, titles, dates and kinds, where
+        the system can say so without sending each document (``document`` then None, with the
+        ``media_type`` it would have).  For a preview; never stored.  By default, ``fetch``."""
+        return await self.fetch(person_ref, categories, context)
+
     @abstractmethod
     async def health(self) -> HealthStatus:
         """Whether the system answers, and how quickly."""

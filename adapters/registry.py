@@ -79,18 +79,19 @@ class SourceOutcome:
 
 
 async def _refs(adapter: SourceAdapter, refs: list[str], categories: list[DataCategory],
-                context: FetchContext) -> list[RecordItem]:
+                context: FetchContext, describe_only: bool) -> list[RecordItem]:
     items: list[RecordItem] = []
+    ask = adapter.describe if describe_only else adapter.fetch
     for ref in refs:
-        items.extend(await adapter.fetch(ref, categories, context))
+        items.extend(await ask(ref, categories, context))
     return items
 
 
 async def _one(adapter: SourceAdapter, refs: list[str], categories: list[DataCategory], context: FetchContext,
-               deadline: float | None) -> SourceOutcome:
+               deadline: float | None, describe_only: bool = False) -> SourceOutcome:
     started = time.perf_counter()
     try:
-        work = _refs(adapter, refs, categories, context)
+        work = _refs(adapter, refs, categories, context, describe_only)
         items = await (asyncio.wait_for(work, deadline) if deadline else work)
         return SourceOutcome(adapter.name, "ok", releasable(items),
                              elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
@@ -111,9 +112,11 @@ async def fetch_from_all(
     context: FetchContext,
     *,
     deadline_seconds: float | None = None,
+    describe_only: bool = False,
 ) -> dict[str, SourceOutcome]:
     """Fetch concurrently from every system in ``person_refs`` (system name -> its person refs),
-    asking each only for the categories it holds; a failure stays with its own system."""
+    asking each only for the categories it holds; a failure stays with its own system.  With
+    ``describe_only``, each system describes its items instead (``SourceAdapter.describe``)."""
     wanted = requestable(categories)
     tasks = {}
     for name, refs in person_refs.items():
@@ -121,6 +124,6 @@ async def fetch_from_all(
         mine = [c for c in wanted if adapter.supports(c)]
         ref_list = [refs] if isinstance(refs, str) else list(refs)
         if mine and ref_list:
-            tasks[name] = _one(adapter, ref_list, mine, context, deadline_seconds)
+            tasks[name] = _one(adapter, ref_list, mine, context, deadline_seconds, describe_only)
     results = await asyncio.gather(*tasks.values())
     return dict(zip(tasks, results, strict=True))

@@ -1,8 +1,9 @@
 """Before a family answers a request: what each service named in it would release, shown as the
 items' titles, dates and kinds, never their contents.
 
-The items are fetched from the source systems for the preview and dropped once the page is
-built: nothing is stored, and nothing reaches staff.  The preview itself is audited.
+The source systems describe their items for the preview (``SourceAdapter.describe``: the EP
+system from its document list, sending no report), and the descriptions are dropped once the page
+is built: nothing is stored, and nothing reaches staff.  The preview itself is audited.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
     async def ask_each() -> list[dict[str, SourceOutcome]]:
         return await asyncio.gather(*(fetch_from_all(
             registry, {h.source_system: list(h.refs)}, categories, context,
-            deadline_seconds=settings.gather_source_timeout_seconds) for h in asking))
+            deadline_seconds=settings.gather_source_timeout_seconds, describe_only=True) for h in asking))
 
     # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
     answers = asyncio.run(ask_each()) if asking else []

@@ -111,6 +111,21 @@ def test_ep_documents_are_real_pdfs_and_consultation_notes_stay_until_released(s
     assert len(released) == len(items) + 1
 
 
+def test_ep_documents_are_described_for_a_preview_without_sending_any(simulators) -> None:  # type: ignore[no-untyped-def]
+    case = next(c for c in POPULATION.ep.values() if len([d for d in c.documents if d.released]) >= 2)
+    adapter = EducationalPsychologyAdapter(simulators["educational_psychology"].config())
+    fetched = run(adapter.fetch(case.case_ref, [DataCategory.EP_ADVICE], CONTEXT))
+    log = simulators["educational_psychology"].access_log()["requests"]
+    before = len(log)
+    described = run(adapter.describe(case.case_ref, [DataCategory.EP_ADVICE], CONTEXT))
+    asked = simulators["educational_psychology"].access_log()["requests"][before:]
+    assert [(i.source_record_id, i.title, i.effective_date, i.media_type) for i in described] == [
+        (i.source_record_id, i.title, i.effective_date, i.media_type) for i in fetched]
+    assert all(i.document is None for i in described)
+    assert asked and not any(r["path"].endswith("/content") for r in asked)
+    assert run(adapter.describe(case.case_ref, [DataCategory.SAFEGUARDING], CONTEXT)) == []
+
+
 def test_wrong_client_secret_is_a_clear_failure(simulators) -> None:  # type: ignore[no-untyped-def]
     adapter = EducationAdapter(simulators["education"].config(client_secret="wrong"))
     with pytest.raises(SourceFailure) as failure:

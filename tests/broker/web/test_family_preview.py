@@ -46,7 +46,8 @@ def _item(category: DataCategory, title: str) -> RecordItem:
 
 def test_the_preview_lists_titles_dates_and_kinds_and_stores_nothing(priya: TestClient, database: Database,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    async def answered(registry, plans, categories, context, *, deadline_seconds=None):  # type: ignore[no-untyped-def]
+    async def answered(registry, plans, categories, context, *, deadline_seconds=None, describe_only=False):  # type: ignore[no-untyped-def]
+        assert describe_only, "a preview never asks for the documents themselves"
         assert context.purpose == "EHC_NEEDS_ASSESSMENT" and list(categories) == ["EP_ADVICE"]
         return {name: SourceOutcome(name, "ok", [_item(DataCategory.EP_ADVICE, "Psychological advice, Year 3"),
                                                  _item(DataCategory.SAFEGUARDING, "Strategy meeting notes")])
