@@ -29,12 +29,14 @@ SYSTEM_ACTOR = "system:matching"
 
 @dataclass(frozen=True)
 class LinkChange:
-    """What changed, for the caller to audit."""
+    """What changed, for the caller to audit.  ``holder_changed``: the source now names another
+    holder of the record (``held_by_was`` before, ``link.held_by`` now); the status is unchanged."""
 
     link: IdentityLink
     action: str
     from_status: str | None
     to_status: str
+    held_by_was: str | None = None
 
 
 def _change(session: Session, link: IdentityLink, to_status: str, action: str, actor: str, reason: str | None) -> LinkChange:
@@ -65,24 +67,25 @@ def record_matches(
     decisions = decide(subject, [candidate_demographics(c) for c in candidates])
     changes = []
     for decision in decisions:
-        change = _record(session, person_id, candidates[decision.candidate_index], decision)
-        if change is not None:
-            changes.append(change)
+        changes += _record(session, person_id, candidates[decision.candidate_index], decision)
     return changes
 
 
-def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decision: MatchDecision) -> LinkChange | None:
+def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decision: MatchDecision) -> list[LinkChange]:
     if decision.verdict is Verdict.no_link:
-        return None
+        return []
     existing = repository.find_link(session, person_id, candidate.source_system, candidate.person_ref)
     target = LinkStatus.linked if decision.verdict is Verdict.auto_link else LinkStatus.pending_review
     if existing is not None:
-        if candidate.held_by is not None:
-            note_holder(existing, candidate.held_by)
+        changes = []
+        was = existing.held_by
+        if candidate.held_by is not None and note_holder(existing, candidate.held_by):
+            changes.append(LinkChange(existing, "holder_changed", existing.status, existing.status, was))
         # A person's decision stands; an automatic link only upgrades a pending review.
         if existing.status == LinkStatus.pending_review and target == LinkStatus.linked:
-            return _change(session, existing, target, "auto_link", SYSTEM_ACTOR, "; ".join(decision.score.reasons))
-        return None
+            changes.append(_change(session, existing, target, "auto_link", SYSTEM_ACTOR,
+                                   "; ".join(decision.score.reasons)))
+        return changes
     link = IdentityLink(
         person_id=person_id, source_system=candidate.source_system, source_person_ref=candidate.person_ref,
         status=target, method=decision.score.method, score=decision.score.score,
@@ -93,7 +96,7 @@ def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decisi
         held_by=candidate.held_by)
     repository.add(session, link)
     action = "auto_link" if target == LinkStatus.linked else "queued"
-    return _change(session, link, target, action, SYSTEM_ACTOR, "; ".join(decision.score.reasons))
+    return [_change(session, link, target, action, SYSTEM_ACTOR, "; ".join(decision.score.reasons))]
 
 
 def _link(session: Session, link_id: uuid.UUID, expected_version: int | None) -> IdentityLink:
@@ -180,10 +183,14 @@ def note_holder(link: IdentityLink, held_by: str) -> bool:
     return True
 
 
-def note_holder_of(session: Session, person_id: uuid.UUID, source_system: str, person_ref: str, held_by: str) -> bool:
-    """``note_holder`` for the link of ``person_ref`` in ``source_system``, if there is one."""
+def note_holder_of(session: Session, person_id: uuid.UUID, source_system: str, person_ref: str,
+                   held_by: str) -> LinkChange | None:
+    """``note_holder`` for the link of ``person_ref`` in ``source_system``: the change to audit, if any."""
     link = repository.find_link(session, person_id, source_system, person_ref)
-    return link is not None and note_holder(link, held_by)
+    if link is None:
+        return None
+    was = link.held_by
+    return LinkChange(link, "holder_changed", link.status, link.status, was) if note_holder(link, held_by) else None
 
 
 # The EP paper document store ---------------------------------------------------------------

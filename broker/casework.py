@@ -110,7 +110,8 @@ def permission_status(session: Session, caller: Principal, settings: Settings, r
     return result
 
 
-def _link_event(caller: Principal, change: link_service.LinkChange, reason: str | None) -> AuditEvent:
+def link_event(caller: Principal, change: link_service.LinkChange, reason: str | None) -> AuditEvent:
+    """The audit event of a change to an identity link, by a caseworker (or their discovery)."""
     link = change.link
     return AuditEvent(
         event_type=f"identity_link.{change.action}", outcome="success",
@@ -118,7 +119,9 @@ def _link_event(caller: Principal, change: link_service.LinkChange, reason: str 
         actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
         subject_id=str(link.person_id), reason=reason, request_id=current_request_id(),
         details={"link_id": str(link.id), "source_system": link.source_system,
-                 "from_status": change.from_status, "to_status": change.to_status, "method": link.method})
+                 "from_status": change.from_status, "to_status": change.to_status, "method": link.method,
+                 **({"held_by": {"from": change.held_by_was, "to": link.held_by}}
+                    if change.action == "holder_changed" else {})})
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,8 @@ def discover(session: Session, caller: Principal, registry: AdapterRegistry, sub
     candidates, failures = asyncio.run(find_candidates(registry, query, context))
     changes = link_service.record_matches(session, subject_id, demographics, candidates)
     for change in changes:
-        record(session, _link_event(caller, change, None))
-    waiting = sum(1 for c in changes if c.to_status == "pending_review")
+        record(session, link_event(caller, change, None))
+    waiting = sum(1 for c in changes if c.action == "queued")
     return Discovery(waiting, failures)
 
 
@@ -185,5 +188,5 @@ def decide_link(session: Session, caller: Principal, link_id: uuid.UUID, *, same
     """Confirm (the same person) or reject (different people) a link waiting for review; audited."""
     act = link_service.confirm_link if same_person else link_service.reject_link
     change = act(session, link_id, caller.username, expected_version=version, reason=reason)
-    record(session, _link_event(caller, change, reason))
+    record(session, link_event(caller, change, reason))
     return change

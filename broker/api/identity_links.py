@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from adapters import service
 from adapters.models import IdentityLink
 from adapters.protocol import FetchContext
-from audit.events import AuditEvent
 from broker.auditing import record
 from broker.auth import Principal, Role, require_roles
+from broker.casework import link_event
 from broker.db import SessionDep
 from broker.logging import current_request_id
 from broker.sources import find_candidates, subject_query
@@ -36,6 +36,7 @@ class LinkRead(BaseModel):
     score: float
     reasons: list[str]
     candidate: dict[str, Any]
+    held_by: str | None = Field(description="Who holds the record, as the source names it (a school's URN), if it does")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -74,14 +75,7 @@ class UnlinkDecision(Decision):
 
 
 def _audit(session: SessionDep, caller: Principal, change: service.LinkChange, reason: str | None) -> None:
-    link = change.link
-    record(session, AuditEvent(
-        event_type=f"identity_link.{change.action}", outcome="success",
-        actor_user_id=str(caller.user_id), actor_username=caller.username, actor_role=str(caller.role),
-        actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
-        subject_id=str(link.person_id), reason=reason, request_id=current_request_id(),
-        details={"link_id": str(link.id), "source_system": link.source_system,
-                 "from_status": change.from_status, "to_status": change.to_status, "method": link.method}))
+    record(session, link_event(caller, change, reason))
 
 
 class DiscoverRequest(BaseModel):

@@ -23,6 +23,7 @@ from adapters.service import note_holder_of
 from audit.events import AuditEvent
 from broker.auditing import record_many
 from broker.auth import Principal
+from broker.casework import link_event
 from broker.db import Database
 from broker.encryption.service import RecordEncryption, SealedField
 from broker.errors import Forbidden, InvalidInput
@@ -357,10 +358,9 @@ def _still_held(session: Session, who: Principal, plan: GatherPlan, source: Sour
             kept += outcome.items
             continue
         moved |= {i.category.value for i in outcome.items}
-        new = sorted(now_held_by)[0]
-        if note_holder_of(session, plan.subject_id, source.name, ref, new):
-            events.append(_event(who, "identity_link.holder_changed", "success", plan.subject_id, plan.purpose,
-                                 plan.case_reference, {"source_system": source.name, "from": source.held_by, "to": new}))
+        change = note_holder_of(session, plan.subject_id, source.name, ref, sorted(now_held_by)[0])
+        if change is not None:
+            events.append(link_event(who, change, None))
     if moved:
         result.status, result.reason = "holder_changed", HOLDER_CHANGED
         result.withheld += [Withheld(c, HOLDER_CHANGED[0].upper() + HOLDER_CHANGED[1:] + ".") for c in sorted(moved)]

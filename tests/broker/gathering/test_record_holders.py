@@ -133,7 +133,8 @@ def test_a_child_who_changed_school_releases_nothing_until_the_new_school_is_ask
         assert session.scalar(select(func.count()).select_from(GatheredItem)) == 0
         changed = session.scalars(select(AuditEntry).where(
             AuditEntry.event_type == "identity_link.holder_changed")).one()
-        assert changed.details_data == {"source_system": "education", "from": RIVERSIDE, "to": HILLTOP}
+        assert changed.details_data["source_system"] == "education"
+        assert changed.details_data["held_by"] == {"from": RIVERSIDE, "to": HILLTOP}
     # The family reads it in their child's access history, in words.
     history = call("GET", f"{served}/api/v1/subjects/{LEO}/access-log", emma)
     assert history.status_code == 200, history.text
@@ -165,3 +166,21 @@ def test_before_the_record_is_linked_no_school_is_assumed(served: str, auth_head
     assert _education_link(database, "jordan").held_by == HILLTOP
     named = by_source(_ask(served, sc, JORDAN))["education"]
     assert named["status"] == "ok" and named["released"]
+
+
+def test_discovery_notes_a_new_school_and_audits_it(served: str, auth_headers, database) -> None:  # type: ignore[no-untyped-def]
+    sc = auth_headers("sc.caseworker")
+    _discover(served, sc, JORDAN)
+    with database.unit_of_work() as session:
+        session.execute(update(IdentityLink).where(IdentityLink.person_id == demo_id("person:jordan"),
+                                                   IdentityLink.source_system == "education").values(held_by=RIVERSIDE))
+    again = call("POST", f"{served}/api/v1/identity-links/discover", sc, json={"person_id": JORDAN}).json()
+    assert [(link["source_system"], link["held_by"], link["status"]) for link in again["links"]] == [
+        ("education", HILLTOP, "linked")]
+    assert _education_link(database, "jordan").held_by == HILLTOP
+    with database.sessions() as session:
+        noted = session.scalars(select(AuditEntry).where(AuditEntry.event_type == "identity_link.holder_changed")).one()
+    assert noted.details_data["held_by"] == {"from": RIVERSIDE, "to": HILLTOP}
+    assert noted.details_data["from_status"] == noted.details_data["to_status"] == "linked"
+    # Nothing changed since: discovery again records nothing.
+    assert call("POST", f"{served}/api/v1/identity-links/discover", sc, json={"person_id": JORDAN}).json()["links"] == []
