@@ -129,6 +129,8 @@ USERS = [
     DemoUser("karen.hughes", "Karen Hughes", "family", person="karen"),
     DemoUser("emma.walsh", "Emma Walsh", "family", person="emma"),
     DemoUser("sen.caseworker", "Sam Okafor (SEN caseworker)", "caseworker", "NCC-SEN"),
+    # A second SEN caseworker, so that a case can be handed over from one case officer to another.
+    DemoUser("sen.caseworker2", "Nadia Hussain (SEN caseworker)", "caseworker", "NCC-SEN"),
     DemoUser("sc.caseworker", "Ruth Mensah (social worker)", "caseworker", "NCC-CSC"),
     DemoUser("ep.psychologist", "Dr Hannah Lee (educational psychologist)", "caseworker", "NCC-EPS"),
     DemoUser("safeguarding.lead", "Mark Evans (safeguarding lead)", "safeguarding_lead", "NCC-CSC"),

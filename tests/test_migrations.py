@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -52,5 +56,48 @@ def test_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
     engine = create_database_engine(database_url)
     try:
         assert current_revisions(engine) == script_heads()
+    finally:
+        engine.dispose()
+
+
+def test_0010_makes_the_opener_of_an_existing_case_its_case_officer(database_url: str) -> None:
+    downgrade(database_url, "0009")
+    now = datetime.now(UTC)
+    org, child, opener, case = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def table(table_name: str, **columns: sa.types.TypeEngine) -> sa.TableClause:
+        return sa.table(table_name, *(sa.column(k, v) for k, v in columns.items()))
+
+    uid, text, when = sa.Uuid(), sa.String(), sa.DateTime(timezone=True)
+    engine = create_database_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.insert(table("organisations", id=uid, code=text, name=text, kind=text, created_at=when)),
+                               {"id": org, "code": "M-SEN", "name": "SEN team", "kind": "sen_team", "created_at": now})
+            connection.execute(sa.insert(table("people", id=uid, given_name=text, family_name=text, is_subject=sa.Boolean(),
+                                               address_confidential=sa.Boolean(), created_at=when)),
+                               {"id": child, "given_name": "A", "family_name": "Child", "is_subject": True,
+                                "address_confidential": False, "created_at": now})
+            connection.execute(sa.insert(table("users", id=uid, username=text, display_name=text, role=text,
+                                               organisation_id=uid, created_at=when)),
+                               {"id": opener, "username": "m.caseworker", "display_name": "A caseworker",
+                                "role": "caseworker", "organisation_id": org, "created_at": now})
+            connection.execute(sa.insert(table("assessments", id=uid, reference=text, subject_id=uid, organisation_id=uid,
+                                               opened_by_user_id=uid, purpose=text, received_on=sa.Date(), status=text,
+                                               created_at=when)),
+                               {"id": case, "reference": "EHC-2026-999999", "subject_id": child, "organisation_id": org,
+                                "opened_by_user_id": opener, "purpose": "EHC_NEEDS_ASSESSMENT",
+                                "received_on": date(2026, 1, 5), "status": "open", "created_at": now})
+    finally:
+        engine.dispose()
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            officer = connection.execute(
+                sa.select(sa.column("case_officer_user_id", uid)).select_from(sa.table("assessments"))
+                .where(sa.column("id", uid) == case)).scalar_one()
+        assert officer == opener
+        assert not next(c for c in inspect(engine).get_columns("assessments") if c["name"] == "case_officer_user_id")["nullable"]
     finally:
         engine.dispose()

@@ -1,4 +1,4 @@
-"""EHC needs assessment cases: open, read, advice requests, clock exceptions, steps, the overview."""
+"""EHC needs assessment cases: open, read, hand over, advice requests, clock exceptions, steps, the overview."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from broker.assessments import service
 from broker.assessments.clocks import EXCEPTION_CODES
 from broker.assessments.schemas import (
     AdviceRequestCreate, AdviceRequestRead, AdviceRequestUpdate, AssessmentCreate, AssessmentRead,
-    AssessmentSummary, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ExceptionCodeRead, StepCreate,
+    AssessmentSummary, CaseOfficerChange, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ExceptionCodeRead, StepCreate,
 )
 from broker.auth import Principal, Role, require_roles
 from broker import auditing
@@ -22,17 +22,22 @@ from broker.refusals import mark_audited
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
 Caller = Annotated[Principal, Depends(require_roles(Role.caseworker, Role.safeguarding_lead))]
+CaseworkerCaller = Annotated[Principal, Depends(require_roles(Role.caseworker))]
 
 _NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead,
              responses={403: {"description": "Your organisation may not act for this purpose."},
-                        404: {"description": "No such child."}})
+                        404: {"description": "No such child."},
+                        422: {"description": "Bad input, or the case officer named is not a caseworker of your organisation."}})
 def open_assessment(
     data: AssessmentCreate, caller: Caller, session: SessionDep, database: DatabaseDep, request: Request
 ) -> AssessmentRead:
     """Open an EHC needs assessment for a child; ``received_on`` is day 0 of the statutory clocks.
+
+    You become its case officer unless ``case_officer_user_id`` names another caseworker of your
+    organisation.
 
     A purpose the caller's organisation may not use is refused (403), and the refusal is written
     to the audit log in a transaction of its own."""
@@ -54,9 +59,18 @@ def open_assessment(
 def list_assessments(
     caller: Caller, session: SessionDep,
     status_filter: Annotated[Literal["open", "closed", "all"], Query(alias="status")] = "open",
+    officer: Annotated[Literal["me", "all"] | None, Query(
+        description="me: the cases you are the case officer of; all: every case of your organisation. "
+                    "Defaults to me for a caseworker, and to all for a safeguarding lead (who is no case's officer).",
+    )] = None,
 ) -> list[AssessmentSummary]:
-    """Your organisation's cases, most urgent first: each case's clocks and its overdue advice."""
-    return service.overview(session, caller, None if status_filter == "all" else status_filter, service.council_today())
+    """Cases, most urgent first: each case's clocks, its overdue advice and its case officer.
+
+    By default a caseworker sees their own cases (``officer=me``); ``officer=all`` lists every case of
+    their organisation, whoever its case officer. ``status`` (default ``open``) filters either list."""
+    own_only = (officer or ("me" if caller.role is Role.caseworker else "all")) == "me"
+    return service.overview(session, caller, None if status_filter == "all" else status_filter, service.council_today(),
+                            own_only=own_only)
 
 
 @router.get("/assessments/exception-codes", response_model=list[ExceptionCodeRead])
@@ -72,6 +86,21 @@ def list_exception_codes(caller: Caller) -> list[ExceptionCodeRead]:
 def read_assessment(assessment_id: uuid.UUID, caller: Caller, session: SessionDep) -> AssessmentRead:
     """One case: its status, clocks (due dates, days remaining or overdue, exceptions) and advice requests."""
     assessment = service.visible_assessment(session, caller, assessment_id)
+    return service.describe_assessment(session, assessment, service.council_today())
+
+
+@router.post("/assessments/{assessment_id}/case-officer", response_model=AssessmentRead,
+             responses={**_NOT_FOUND,
+                        409: {"description": "The case is closed, or that caseworker is already its case officer."},
+                        422: {"description": "Bad input, or the user is not a caseworker of the case's organisation."}})
+def hand_over(
+    assessment_id: uuid.UUID, data: CaseOfficerChange, caller: CaseworkerCaller, session: SessionDep
+) -> AssessmentRead:
+    """Hand the case over: another caseworker of the case's organisation becomes its case officer.
+
+    Any caseworker of that organisation may hand a case over; the reason is kept in the audit log
+    (``assessment.case_officer_changed``, with the previous and the new case officer)."""
+    assessment = service.hand_over(session, caller, assessment_id, data)
     return service.describe_assessment(session, assessment, service.council_today())
 
 

@@ -24,7 +24,7 @@ def seed_assessments(session: Session, today: date, demo_id: Callable[[str], uui
         number = repository.next_case_number(session, received_on.year)
         repository.add(session, Assessment(
             id=case_id, reference=f"EHC-{received_on.year}-{number:06d}", subject_id=demo_id(f"person:{key}"),
-            organisation_id=sen_team, opened_by_user_id=caseworker, purpose="EHC_NEEDS_ASSESSMENT",
+            organisation_id=sen_team, opened_by_user_id=caseworker, case_officer_user_id=caseworker, purpose="EHC_NEEDS_ASSESSMENT",
             received_on=received_on, status="open", **steps,
         ))
         return case_id

@@ -39,6 +39,8 @@ class Assessment(Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Person.id), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Organisation.id), index=True)
     opened_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id))
+    # The caseworker responsible for the case now: the opener unless handed over (see service.hand_over).
+    case_officer_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(User.id), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     received_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")

@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broker.assessments.models import (
     AdviceRequest, Assessment, CaseReferenceCounter, ClockException, ReuseAgreement,
 )
+from broker.models import User
 from consent.models import Organisation, Person, Relationship
 
 _Row = TypeVar("_Row", AdviceRequest, ClockException)
@@ -61,6 +62,25 @@ def people_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
     return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
 
 
+def get_user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def users_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def caseworkers_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
+    """The users of an organisation with the caseworker role, by name: who may be a case officer."""
+    return list(session.scalars(
+        select(User).where(User.organisation_id == organisation_id, User.role == "caseworker")
+        .order_by(User.display_name, User.id)
+    ))
+
+
 def _agrees_for(subject_id: uuid.UUID) -> Any:
     return select(Relationship.related_person_id).where(
         Relationship.subject_id == subject_id,
@@ -101,20 +121,36 @@ def list_assessments(
     organisation_id: uuid.UUID | None,
     also_subjects: Iterable[uuid.UUID] = (),
     status: str | None = None,
+    case_officer_id: uuid.UUID | None = None,
 ) -> list[Assessment]:
-    """Cases run by ``organisation_id``, plus any case of ``also_subjects``, newest received first."""
+    """Cases run by ``organisation_id``, plus any case of ``also_subjects``, newest received first;
+    with ``case_officer_id``, only the cases of ``organisation_id`` that officer is responsible for."""
     subjects = list(also_subjects)
     conditions = []
     if organisation_id is not None:
         conditions.append(Assessment.organisation_id == organisation_id)
-    if subjects:
+    if subjects and case_officer_id is None:
         conditions.append(Assessment.subject_id.in_(subjects))
     if not conditions:
         return []
     statement = select(Assessment).where(or_(*conditions))
+    if case_officer_id is not None:
+        statement = statement.where(Assessment.case_officer_user_id == case_officer_id)
     if status is not None:
         statement = statement.where(Assessment.status == status)
     return list(session.scalars(statement.order_by(Assessment.received_on.desc(), Assessment.reference)))
+
+
+def count_assessments(
+    session: Session, *, organisation_id: uuid.UUID, status: str | None = None, case_officer_id: uuid.UUID | None = None,
+) -> int:
+    """How many cases ``organisation_id`` runs (in ``status``, of ``case_officer_id`` if given)."""
+    statement = select(func.count()).select_from(Assessment).where(Assessment.organisation_id == organisation_id)
+    if status is not None:
+        statement = statement.where(Assessment.status == status)
+    if case_officer_id is not None:
+        statement = statement.where(Assessment.case_officer_user_id == case_officer_id)
+    return session.scalars(statement).one()
 
 
 def _by_assessment(session: Session, model: type[_Row], assessment_ids: Iterable[uuid.UUID], *order_by: Any) -> dict[uuid.UUID, list[_Row]]:

@@ -17,6 +17,8 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max
 
 _SUBJECT = "9b1d7a38-3c0e-5a53-b7f9-0f7a0c7e9a11"
 _ORG = "3f8a1c52-6f54-5b65-9d9f-2a4e6b8c0d12"
+_CASEWORKER = "5d2e9b71-8a4c-5f13-a6d0-7c1b3e5f9a24"
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class AdviceType(StrEnum):
@@ -53,13 +55,31 @@ class Decision(StrEnum):
 class AssessmentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"subject_id": _SUBJECT, "received_on": "2026-10-05",
-                                         "purpose": "EHC_NEEDS_ASSESSMENT"}]},
+        json_schema_extra={"examples": [
+            {"subject_id": _SUBJECT, "received_on": "2026-10-05", "purpose": "EHC_NEEDS_ASSESSMENT"},
+            {"subject_id": _SUBJECT, "received_on": "2026-10-05", "case_officer_user_id": _CASEWORKER},
+        ]},
     )
 
     subject_id: uuid.UUID = Field(description="The child or young person to be assessed.")
     received_on: date = Field(description="The day the council received the request: day 0 of every clock.")
     purpose: Purpose = Field(default=Purpose.EHC_NEEDS_ASSESSMENT, description="Why the case is opened.")
+    case_officer_user_id: uuid.UUID | None = Field(
+        default=None, description="The caseworker of your organisation responsible for the case; defaults to you.")
+
+
+class CaseOfficerChange(BaseModel):
+    """Hand a case over to another caseworker of the organisation that runs it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"user_id": _CASEWORKER, "reason": "Sam is on leave until March; Nadia takes the case on."},
+        ]},
+    )
+
+    user_id: uuid.UUID = Field(description="The caseworker who becomes the case officer.")
+    reason: Reason = Field(description="Why the case is handed over (at most 500 characters); kept in the audit log.")
 
 
 class ClockRead(BaseModel):
@@ -215,6 +235,8 @@ class AssessmentRead(BaseModel):
     organisation_id: uuid.UUID
     organisation_name: str
     opened_by_user_id: uuid.UUID
+    case_officer_user_id: uuid.UUID = Field(description="The caseworker responsible for the case now.")
+    case_officer_name: str = Field(description="The case officer's display name.")
     purpose: Purpose
     received_on: date
     status: Literal["open", "closed"]
@@ -263,6 +285,8 @@ class AssessmentSummary(BaseModel):
     reference: str
     subject_id: uuid.UUID
     subject_name: str
+    case_officer_user_id: uuid.UUID = Field(description="The caseworker responsible for the case now.")
+    case_officer_name: str = Field(description="The case officer's display name.")
     received_on: date
     status: Literal["open", "closed"]
     clocks: list[ClockRead]

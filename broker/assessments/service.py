@@ -23,7 +23,7 @@ from broker.assessments.clocks import (
 from broker.assessments.models import AdviceRequest, Assessment, ClockException, ReuseAgreement
 from broker.assessments.schemas import (
     AdviceRequestCreate, AdviceRequestRead, AdviceRequestUpdate, AdviceStatus, AdviceType, AssessmentCreate,
-    AssessmentRead, AssessmentSummary, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ClockRead,
+    AssessmentRead, AssessmentSummary, CaseOfficerChange, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ClockRead,
     ConflictingAnswerRead, DeciderAnswerRead, Decision, MissingPermissionRead, ReuseAgreementRead, Step, StepCreate,
 )
 from broker.auth import Principal, Role
@@ -31,6 +31,7 @@ from broker.consent_actions import actor_of
 from broker.break_glass import repository as break_glass_repository
 from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broker.gathering.service import decide_release
+from broker.models import User
 from broker.purposes import Purpose, purpose_permitted
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
@@ -97,6 +98,14 @@ def _found_in_assessment(found: _Part | None, what: str) -> _Part:
 
 # Opening and finding cases
 
+def _caseworker_of(session: Session, organisation_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    """The user if they may be a case officer of ``organisation_id``'s cases: a caseworker of it."""
+    user = repository.get_user(session, user_id)
+    if user is None or user.organisation_id != organisation_id or user.role != Role.caseworker.value:
+        raise InvalidInput("The case officer must be a caseworker of the organisation that runs the case.")
+    return user
+
+
 def open_assessment(session: Session, principal: Principal, data: AssessmentCreate, today: date) -> Assessment:
     """Open a case for a child on behalf of the caller's organisation, with a new case reference."""
     organisation = repository.get_organisation(session, principal.organisation_id) if principal.organisation_id else None
@@ -108,14 +117,30 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
         raise NotFound("No child or young person with this id.")
     _not_future(data.received_on, today, "The date the request was received")
     assert organisation is not None
+    officer = _caseworker_of(session, organisation.id, data.case_officer_user_id or principal.user_id).id
     number = repository.next_case_number(session, data.received_on.year)
     assessment = Assessment(
         reference=f"EHC-{data.received_on.year}-{number:06d}", subject_id=data.subject_id,
-        organisation_id=organisation.id, opened_by_user_id=principal.user_id, purpose=data.purpose.value,
-        received_on=data.received_on, status="open",
+        organisation_id=organisation.id, opened_by_user_id=principal.user_id, case_officer_user_id=officer,
+        purpose=data.purpose.value, received_on=data.received_on, status="open",
     )
     repository.add(session, assessment)
-    _audit(session, principal, "assessment.opened", assessment, received_on=data.received_on.isoformat())
+    _audit(session, principal, "assessment.opened", assessment, received_on=data.received_on.isoformat(),
+           case_officer_user_id=str(officer) if officer != principal.user_id else None)
+    return assessment
+
+
+def hand_over(session: Session, principal: Principal, assessment_id: uuid.UUID, data: CaseOfficerChange) -> Assessment:
+    """Make another caseworker of the case's organisation its case officer, with the reason why."""
+    assessment = _open_for_change(session, principal, assessment_id)
+    officer = _caseworker_of(session, assessment.organisation_id, data.user_id)
+    if officer.id == assessment.case_officer_user_id:
+        raise Conflict(f"{officer.display_name} is already the case officer of this case.")
+    previous = assessment.case_officer_user_id
+    assessment.case_officer_user_id = officer.id
+    session.flush()
+    _audit(session, principal, "assessment.case_officer_changed", assessment,
+           from_user_id=str(previous), to_user_id=str(officer.id), reason=data.reason)
     return assessment
 
 
@@ -429,6 +454,10 @@ class _CaseData:
             session, [a.organisation_id for a in assessments] + [r.organisation_id for r in all_advice]
         )
         self.people = repository.people_by_id(session, [a.subject_id for a in assessments])
+        self.officers = repository.users_by_id(session, [a.case_officer_user_id for a in assessments])
+
+    def officer_name(self, assessment: Assessment) -> str:
+        return self.officers[assessment.case_officer_user_id].display_name
 
     def subject_name(self, assessment: Assessment) -> str:
         person = self.people[assessment.subject_id]
@@ -459,7 +488,8 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
         subject_name=data.subject_name(assessment), organisation_id=assessment.organisation_id,
         organisation_name=data.organisations[assessment.organisation_id].name,
-        opened_by_user_id=assessment.opened_by_user_id, purpose=Purpose(assessment.purpose),
+        opened_by_user_id=assessment.opened_by_user_id, case_officer_user_id=assessment.case_officer_user_id,
+        case_officer_name=data.officer_name(assessment), purpose=Purpose(assessment.purpose),
         received_on=assessment.received_on, status=assessment.status,  # type: ignore[arg-type]
         decision=Decision(assessment.decision) if assessment.decision else None, decision_on=assessment.decision_on,
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
@@ -552,11 +582,17 @@ def _permissions(
 _LIVE = frozenset({ClockStatus.running, ClockStatus.overdue, ClockStatus.paused})
 
 
-def overview(session: Session, principal: Principal, status: str | None, today: date) -> list[AssessmentSummary]:
-    """The caller's cases, most urgent first: each with its clocks and its overdue advice."""
+def overview(
+    session: Session, principal: Principal, status: str | None, today: date, *, own_only: bool = False,
+) -> list[AssessmentSummary]:
+    """The caller's cases, most urgent first: each with its clocks and its overdue advice.
+
+    With ``own_only``, only the cases the caller is the case officer of; otherwise every case of
+    their organisation (and, for a safeguarding lead, the cases they hold a break-glass access to)."""
     assessments = repository.list_assessments(
         session, organisation_id=principal.organisation_id,
-        also_subjects=_visible_subjects(session, principal, utcnow()), status=status,
+        also_subjects=[] if own_only else _visible_subjects(session, principal, utcnow()), status=status,
+        case_officer_id=principal.user_id if own_only else None,
     )
     data = _CaseData(session, assessments)
     summaries = []
@@ -572,7 +608,8 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
                                    data.organisations)
         summaries.append(AssessmentSummary(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
-            subject_name=data.subject_name(assessment), received_on=assessment.received_on,
+            subject_name=data.subject_name(assessment), case_officer_user_id=assessment.case_officer_user_id,
+            case_officer_name=data.officer_name(assessment), received_on=assessment.received_on,
             status=assessment.status,  # type: ignore[arg-type]
             clocks=[_clock_read(c) for c in clocks], next_due_on=min(live_due) if live_due else None,
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
@@ -583,3 +620,14 @@ def overview(session: Session, principal: Principal, status: str | None, today: 
         ))
     summaries.sort(key=lambda s: (s.status != "open", s.next_due_on or date.max, s.reference))
     return summaries
+
+
+def overview_counts(session: Session, principal: Principal, status: str | None) -> dict[str, int]:
+    """How many cases the caller is case officer of ("me") and their organisation runs ("all")."""
+    if principal.organisation_id is None:
+        return {"me": 0, "all": 0}
+    return {
+        "me": repository.count_assessments(session, organisation_id=principal.organisation_id, status=status,
+                                           case_officer_id=principal.user_id),
+        "all": repository.count_assessments(session, organisation_id=principal.organisation_id, status=status),
+    }

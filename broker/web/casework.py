@@ -81,10 +81,16 @@ def _organisations(session: SessionDep, ids: set[uuid.UUID]) -> dict[str, str]:
 
 
 @router.get("/assessments", response_class=HTMLResponse)
-def overview(request: Request, caller: Caseworker, session: SessionDep) -> HTMLResponse:
-    """Your team's open assessments, most urgent first, with their clocks and overdue advice."""
-    cases = assessments.overview(session, caller, "open", assessments.council_today())
-    return _page(request, "casework/assessments.html", {"cases": cases, "advice_labels": ADVICE_LABELS})
+def overview(request: Request, caller: Caseworker, session: SessionDep, officer: str = "me") -> HTMLResponse:
+    """Open assessments, most urgent first, with their clocks, overdue advice and case officer:
+    yours (``?officer=me``, the default) or all your team's (``?officer=all``)."""
+    if officer not in ("me", "all"):
+        raise InvalidInput("Choose your cases (officer=me) or all your team's cases (officer=all).")
+    cases = assessments.overview(session, caller, "open", assessments.council_today(), own_only=officer == "me")
+    return _page(request, "casework/assessments.html", {
+        "cases": cases, "advice_labels": ADVICE_LABELS, "officer": officer,
+        "counts": assessments.overview_counts(session, caller, "open"),
+    })
 
 
 @router.get("/children/{child_id}/assessments/new", response_class=HTMLResponse)

@@ -1,7 +1,7 @@
 """The caseworker's journeys in the browser, with a family on the other side: a caseworker opens
 an assessment and gathers, asks the family for what is missing, a parent previews the request and
 approves part of it, and the next gather releases exactly that part; the parent withdraws, and the
-caseworker sees it on the case and the bundle."""
+caseworker sees it on the case and the bundle. A caseworker hands a case over to a colleague."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from sqlalchemy import func, select
 
 from adapters.models import IdentityLink
 from audit.models import AuditEntry
+from broker.assessments import service as assessments
+from broker.assessments.schemas import AssessmentCreate
+from broker.auth.principal import Principal, Role
 from broker.demo import demo_id
 from broker.web.browser import DESKTOP, PHONE
 
-from .conftest import Visitor
+from .conftest import AXE_RESULTS, Visitor
 
 pytestmark = pytest.mark.browser
 
@@ -258,3 +261,53 @@ def test_reloading_a_gather_answer_does_not_gather_again(visitor_factory: Any, l
     assert sen.path == answer and sen.page.inner_text("#sources") == shown
     assert gathers() == before + 1
     assert sen.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def _case_for_jordan(live_app: tuple[Any, str]) -> str:
+    """A new case of Sam's (the demo SEN caseworker) for Jordan, as the API would open it."""
+    app, _ = live_app
+    sam = Principal(user_id=demo_id("user:sen.caseworker"), username="sen.caseworker",
+                    display_name="Sam Okafor (SEN caseworker)", role=Role.caseworker,
+                    organisation_id=demo_id("org:NCC-SEN"))
+    today = assessments.council_today()
+    with app.state.database.unit_of_work() as session:
+        case = assessments.open_assessment(session, sam, AssessmentCreate(
+            subject_id=demo_id("person:jordan"), received_on=today - timedelta(days=4)), today)
+        return str(case.id)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "1280px"])
+def test_a_caseworker_hands_a_case_over_and_it_moves_to_the_new_officers_cases(
+    visitor_factory: Any, live_app: tuple[Any, str], viewport: dict[str, int]
+) -> None:
+    case_id = _case_for_jordan(live_app)
+    sen = _signed_in(visitor_factory, "sen.caseworker", viewport=viewport)
+    page = sen.page
+    sen.follow_menu("/assessments")
+    assert "Your cases" in page.inner_text("#officer-me")
+    assert "Sam Okafor" in page.inner_text(f"#case-{case_id} .case-officer")
+    sen.click(f"#case-{case_id} h2 a")
+    assert "Sam Okafor" in page.inner_text("#case-officer")
+    sen.click("#hand-over")
+    sen.click("button.govuk-button")
+    summary = page.inner_text(".govuk-error-summary")
+    assert "Select who will be the case officer" in summary and "Say why the case is handed over" in summary
+    page.get_by_label("Nadia Hussain (SEN caseworker)").check()
+    page.get_by_label("Why is the case handed over?").fill("Sam is on leave until March; Nadia takes the case on.")
+    sen.click("button.govuk-button")
+    assert "Nadia Hussain (SEN caseworker) is now the case officer" in page.inner_text(".govuk-notification-banner")
+    assert "Nadia Hussain" in page.inner_text("#case-officer")
+
+    # It leaves Sam's cases, stays in the team's, and is among Nadia's.
+    sen.follow_menu("/assessments")
+    assert page.locator(f"#case-{case_id}").count() == 0
+    sen.click("#officer-all")
+    assert "Nadia Hussain" in page.inner_text(f"#case-{case_id} .case-officer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    nadia = _signed_in(visitor_factory, "sen.caseworker2", viewport=viewport)
+    nadia.follow_menu("/assessments")
+    assert nadia.page.locator(f"#case-{case_id}").count() == 1
+
+    width = viewport["width"]
+    for shown in ("/assessments", "/assessments/{id}", "/assessments/{id}/case-officer"):
+        assert AXE_RESULTS[f"{shown} ({width}px)"] == set(), shown

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.assessments.schemas import AdviceRequestCreate, AssessmentCreate
+from broker.assessments.schemas import AdviceRequestCreate, AssessmentCreate, CaseOfficerChange
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassReviewCreate
 from broker.gathering.schemas import GatherRead, GatherRequest, RecordRequestCreate
 
 BODIES = [
     ("post", "/api/v1/assessments", AssessmentCreate),
     ("post", "/api/v1/assessments/{assessment_id}/advice-requests", AdviceRequestCreate),
+    ("post", "/api/v1/assessments/{assessment_id}/case-officer", CaseOfficerChange),
     ("post", "/api/v1/assessments/{assessment_id}/gather", GatherRequest),
     ("post", "/api/v1/record-requests", RecordRequestCreate),
     ("post", "/api/v1/break-glass", BreakGlassCreate),

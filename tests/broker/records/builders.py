@@ -26,7 +26,7 @@ def open_case(session: Session, subject_id: uuid.UUID = LEO, *, closed_at: datet
               purpose: str = "EHC_NEEDS_ASSESSMENT") -> uuid.UUID:
     case = Assessment(
         id=uuid.uuid4(), reference=f"EHC-T-{uuid.uuid4().hex[:10]}", subject_id=subject_id, organisation_id=SEN,
-        opened_by_user_id=SEN_CASEWORKER, purpose=purpose, received_on=date(2024, 11, 1),
+        opened_by_user_id=SEN_CASEWORKER, case_officer_user_id=SEN_CASEWORKER, purpose=purpose, received_on=date(2024, 11, 1),
         status="closed" if closed_at else "open", closed_at=closed_at)
     session.add(case)
     session.flush()
