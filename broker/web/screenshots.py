@@ -45,6 +45,7 @@ SIGNED_IN = [
     ("advice-reused", CASEWORKER, f"{AMELIA_CASE}/advice/{demo_id('advice:amelia:education')}?chosen=1&status=reused",
      None),
     ("clock-exception", CASEWORKER, AMELIA_CASE + "/clock-exceptions/new", None),
+    ("hand-over", CASEWORKER, AMELIA_CASE + "/case-officer", None),
     ("identity-reviews", CASEWORKER, "/identity-reviews", None),
     ("family-home", "priya.bennett", "/family", None),
     ("family-requests", "priya.bennett", f"/family/{OLIVER}/requests", None),
