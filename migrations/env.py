@@ -33,15 +33,39 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-        render_item=_render_item,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode changes a SQLite table by copying it, dropping it and renaming the copy;
+        # SQLite refuses to drop a table that other rows refer to while foreign keys are
+        # enforced.  So they are off while migrating (the pragma only takes effect outside a
+        # transaction), every reference is checked before the migration commits, and they are on
+        # again after.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+            render_item=_render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                _check_references(connection)
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def _check_references(connection) -> None:  # type: ignore[no-untyped-def]
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(f"the migration would leave {len(broken)} row(s) referring to nothing "
+                           f"(first: {table} row {rowid} -> {parent}); nothing was changed")
 
 
 if context.is_offline_mode():
