@@ -32,32 +32,39 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
+def _configure(connection, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=sqlite,
+        compare_type=True,
+        render_item=_render_item,
+    )
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        # Batch mode changes a SQLite table by copying it, dropping it and renaming the copy;
-        # SQLite refuses to drop a table that other rows refer to while foreign keys are
-        # enforced.  So they are off while migrating (the pragma only takes effect outside a
-        # transaction), every reference is checked before the migration commits, and they are on
-        # again after.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
-    try:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=sqlite,
-            compare_type=True,
-            render_item=_render_item,
-        )
+    if connection.dialect.name != "sqlite":
+        _configure(connection, False)
         with context.begin_transaction():
             context.run_migrations()
-            if sqlite:
-                _check_references(connection)
+        return
+    # Batch mode changes a SQLite table by copying it, dropping it and renaming the copy; SQLite
+    # refuses to drop a table that other rows refer to while foreign keys are enforced.  So they
+    # are off while migrating (the pragma only takes effect outside a transaction), and every
+    # reference is checked before the migration commits.  The whole run is one SQLite transaction,
+    # begun explicitly, so that a failure rolls back the tables it made or changed too (the driver
+    # would otherwise commit each CREATE and DROP as it runs) and a second attempt starts clean.
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        with connection.begin():
+            connection.exec_driver_sql("BEGIN")
+            _configure(connection, True)  # inside a transaction of ours: Alembic leaves committing to us
+            context.run_migrations()
+            _check_references(connection)
     finally:
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def _check_references(connection) -> None:  # type: ignore[no-untyped-def]

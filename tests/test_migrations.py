@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -135,5 +136,41 @@ def test_a_database_in_use_is_migrated_down_and_up_again_with_every_row(database
             assert connection.execute(sa.text(
                 "SELECT count(*) FROM assessments WHERE case_officer_user_id = opened_by_user_id")).scalar_one() == \
                 before["assessments"]
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_that_fails_on_sqlite_changes_nothing_and_can_be_run_again(database_url: str, demo) -> None:  # type: ignore[no-untyped-def]
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's DDL is transactional without help")
+    downgrade(database_url, "0008")
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            # A row that refers to nothing (left by some earlier fault): the upgrade must refuse it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("UPDATE advice_requests SET organisation_id = '00000000000000000000000000000bad' "
+                                       "WHERE rowid = (SELECT min(rowid) FROM advice_requests)")
+            connection.commit()
+        tables_before = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    with pytest.raises(RuntimeError, match="referring to nothing"):
+        upgrade(database_url)
+    engine = create_database_engine(database_url)
+    try:
+        assert current_revisions(engine) == ("0008",)
+        assert set(inspect(engine).get_table_names()) == tables_before  # no half-built copies left behind
+        assert "urn" not in {c["name"] for c in inspect(engine).get_columns("organisations")}
+        with engine.connect() as connection:
+            connection.exec_driver_sql("UPDATE advice_requests SET organisation_id = NULL "
+                                       "WHERE organisation_id = '00000000000000000000000000000bad'")
+            connection.commit()
+    finally:
+        engine.dispose()
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    try:
+        assert current_revisions(engine) == script_heads()
     finally:
         engine.dispose()
