@@ -15,6 +15,7 @@ from broker.db import DatabaseDep, SessionDep, release_connection
 from broker.encryption.service import RecordEncryptionDep
 from broker.errors import NotFound
 from broker.gathering import service
+from broker.gathering.recorded import recorded_gather
 from broker.gathering.repository import organisation_kind
 from broker.gathering.schemas import BundleRead, GatherRead, GatherRequest, RecordRequestCreate
 from broker.purposes import Purpose
@@ -53,6 +54,22 @@ async def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request
     result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
                                   encryption, subject_id=case.subject_id, purpose=case.purpose,
                                   categories=body.categories, assessment_id=case.id, case_reference=case.reference)
+    return GatherRead.of(result)
+
+
+@router.get("/assessments/{assessment_id}/gathers/{gather_id}", response_model=GatherRead,
+            responses={404: {"description": "No such case, or no such gather of yours for it."}})
+def read_gather(assessment_id: uuid.UUID, gather_id: uuid.UUID, caller: Caseworker, session: SessionDep,
+                encryption: RecordEncryptionDep) -> GatherRead:
+    """One of your gathers for this case, again, without asking the sources: per source its
+    status, what was withheld and why, and the items it released as the bundle serves them now
+    (an item whose permission has been withdrawn since is listed as withheld, with the reason).
+    Another person's gather, or another case's, is not found."""
+    case = _own_case(session, caller, assessment_id)
+    result = recorded_gather(session, caller, encryption, gather_id, subject_id=case.subject_id, purpose=case.purpose,
+                             case_reference=case.reference, assessment_id=case.id)
+    if result is None:
+        raise NotFound("There is no gather with that id among your gathers for this case.")
     return GatherRead.of(result)
 
 

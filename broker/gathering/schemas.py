@@ -109,7 +109,7 @@ class MissingPermission(BaseModel):
 
 
 _GATHER_EXAMPLE = {
-    "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "EHC_NEEDS_ASSESSMENT",
+    "gather_id": "3f6d2c1b-8a9e-4f70-b5c4-2d1e0f9a8b7c", "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "EHC_NEEDS_ASSESSMENT",
     "gathered_at": "2026-11-20T10:15:02Z", "complete": False,
     "sources": [
         {"source_system": "educational_psychology", "holder_organisation_id": "2aaed5f5-3cca-57c7-99e4-c83f80ea417b",
@@ -139,6 +139,8 @@ _GATHER_EXAMPLE = {
 class GatherRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_GATHER_EXAMPLE]})
 
+    gather_id: uuid.UUID = Field(description=(
+        "This gather: a case's gather can be read again at /api/v1/assessments/{id}/gathers/{gather_id}"))
     subject_id: uuid.UUID
     purpose: str
     gathered_at: datetime
@@ -152,7 +154,7 @@ class GatherRead(BaseModel):
         missing_holders = sorted({s.holder_organisation_id for s in result.sources
                                   if s.missing_permission and s.holder_organisation_id}, key=str)
         return cls(
-            subject_id=result.subject_id, purpose=result.purpose, gathered_at=result.at,
+            gather_id=result.id, subject_id=result.subject_id, purpose=result.purpose, gathered_at=result.at,
             complete=not missing_cats and all(s.status in ("ok", "not_asked") for s in result.sources),
             sources=[SourceRead.of(s, result.at) for s in result.sources],
             missing_permission=MissingPermission(purpose=result.purpose, categories=missing_cats,
