@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,12 +12,26 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from broker.db import create_database_engine
 from broker.migrate import (
     CURRENT_HEAD_FILE, TARGET_METADATA, alembic_config, current_revisions, downgrade, script_heads, upgrade,
 )
+
+
+@contextmanager
+def _engine(database_url: str) -> Iterator[Engine]:
+    engine = create_database_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _assert_at_head(database_url: str) -> None:
+    with _engine(database_url) as engine:
+        assert current_revisions(engine) == script_heads()
 
 
 def test_single_head_matches_the_checked_in_current_head_file() -> None:
@@ -54,11 +70,7 @@ def test_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
     finally:
         engine.dispose()
     upgrade(database_url)
-    engine = create_database_engine(database_url)
-    try:
-        assert current_revisions(engine) == script_heads()
-    finally:
-        engine.dispose()
+    _assert_at_head(database_url)
 
 
 def test_0010_makes_the_opener_of_an_existing_case_its_case_officer(database_url: str) -> None:
@@ -113,13 +125,9 @@ def test_a_database_in_use_is_migrated_down_and_up_again_with_every_row(database
     # requests and permissions refer to organisations and people, so this is the upgrade a council
     # running the embedded default meets.
     def counts() -> dict[str, int]:
-        engine = create_database_engine(database_url)
-        try:
-            with engine.connect() as connection:
-                return {t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()  # nosec B608  # fixed names
-                        for t in KEPT_TABLES}
-        finally:
-            engine.dispose()
+        with _engine(database_url) as engine, engine.connect() as connection:
+            return {t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()  # fixed table names
+                    for t in KEPT_TABLES}
 
     before = counts()
     assert before["advice_requests"] and before["assessments"] and before["consent_scopes"]
@@ -127,50 +135,36 @@ def test_a_database_in_use_is_migrated_down_and_up_again_with_every_row(database
     assert counts() == before
     upgrade(database_url)
     assert counts() == before
-    engine = create_database_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
-                assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
-                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
-            assert connection.execute(sa.text(
-                "SELECT count(*) FROM assessments WHERE case_officer_user_id = opened_by_user_id")).scalar_one() == \
-                before["assessments"]
-    finally:
-        engine.dispose()
+    with _engine(database_url) as engine, engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        officers = connection.execute(sa.text(
+            "SELECT count(*) FROM assessments WHERE case_officer_user_id = opened_by_user_id")).scalar_one()
+    assert officers == before["assessments"]
 
 
 def test_a_migration_that_fails_on_sqlite_changes_nothing_and_can_be_run_again(database_url: str, demo) -> None:  # type: ignore[no-untyped-def]
     if not database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL's DDL is transactional without help")
     downgrade(database_url, "0008")
-    engine = create_database_engine(database_url)
-    try:
+    bad = "'00000000000000000000000000000bad'"
+    with _engine(database_url) as engine:
         with engine.connect() as connection:
             # A row that refers to nothing (left by some earlier fault): the upgrade must refuse it.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.exec_driver_sql("UPDATE advice_requests SET organisation_id = '00000000000000000000000000000bad' "
+            connection.exec_driver_sql(f"UPDATE advice_requests SET organisation_id = {bad} "
                                        "WHERE rowid = (SELECT min(rowid) FROM advice_requests)")
             connection.commit()
         tables_before = set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
     with pytest.raises(RuntimeError, match="referring to nothing"):
         upgrade(database_url)
-    engine = create_database_engine(database_url)
-    try:
+    with _engine(database_url) as engine:
         assert current_revisions(engine) == ("0008",)
         assert set(inspect(engine).get_table_names()) == tables_before  # no half-built copies left behind
         assert "urn" not in {c["name"] for c in inspect(engine).get_columns("organisations")}
         with engine.connect() as connection:
-            connection.exec_driver_sql("UPDATE advice_requests SET organisation_id = NULL "
-                                       "WHERE organisation_id = '00000000000000000000000000000bad'")
+            connection.exec_driver_sql(f"UPDATE advice_requests SET organisation_id = NULL WHERE organisation_id = {bad}")
             connection.commit()
-    finally:
-        engine.dispose()
     upgrade(database_url)
-    engine = create_database_engine(database_url)
-    try:
-        assert current_revisions(engine) == script_heads()
-    finally:
-        engine.dispose()
+    _assert_at_head(database_url)
