@@ -151,9 +151,10 @@ def _decision_event(who: Principal, subject_id: uuid.UUID, purpose: str, case_re
 @dataclass
 class SourcePlan:
     """Some of a child's records in one source system, under one holder: what they were asked
-    for, and what to fetch.  ``holder`` None: the source names a holder the broker does not know
-    (``held_by``), so nothing is fetched; ``urn`` is the holder's URN, checked against the one the
-    source names when it answers."""
+    for, and what to fetch.  ``holder`` None: nothing is fetched, because the source names a
+    holder the broker does not know (``held_by``), has not named one yet, or (``refs`` None) the
+    child's record there is not linked yet; ``urn`` is the holder's URN, checked against the one
+    the source names when it answers."""
 
     name: str
     holder: uuid.UUID | None
