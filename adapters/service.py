@@ -78,9 +78,9 @@ def _record(session: Session, person_id: uuid.UUID, candidate: Candidate, decisi
     target = LinkStatus.linked if decision.verdict is Verdict.auto_link else LinkStatus.pending_review
     if existing is not None:
         changes = []
-        was = existing.held_by
-        if candidate.held_by is not None and note_holder(existing, candidate.held_by):
-            changes.append(LinkChange(existing, "holder_changed", existing.status, existing.status, was))
+        noted = note_holder(existing, candidate.held_by) if candidate.held_by is not None else None
+        if noted is not None:
+            changes.append(noted)
         # A person's decision stands; an automatic link only upgrades a pending review.
         if existing.status == LinkStatus.pending_review and target == LinkStatus.linked:
             changes.append(_change(session, existing, target, "auto_link", SYSTEM_ACTOR,
@@ -173,24 +173,21 @@ def holders_of_links(session: Session, person_id: uuid.UUID) -> dict[str, dict[s
     return held
 
 
-def note_holder(link: IdentityLink, held_by: str) -> bool:
-    """Record who the source now says holds the record (a pupil who changed school); True if it
-    changed.  Not a change of the link's status, so its version and history stay as they are."""
+def note_holder(link: IdentityLink, held_by: str) -> LinkChange | None:
+    """Record who the source now says holds the record (a pupil who changed school): the change to
+    audit, or None if the source says what it said before.  Not a change of the link's status,
+    so its version and history stay as they are."""
     if link.held_by == held_by:
-        return False
-    link.held_by = held_by
-    link.updated_at = utcnow()
-    return True
+        return None
+    was, link.held_by, link.updated_at = link.held_by, held_by, utcnow()
+    return LinkChange(link, "holder_changed", link.status, link.status, was)
 
 
 def note_holder_of(session: Session, person_id: uuid.UUID, source_system: str, person_ref: str,
                    held_by: str) -> LinkChange | None:
-    """``note_holder`` for the link of ``person_ref`` in ``source_system``: the change to audit, if any."""
+    """``note_holder`` for the link of ``person_ref`` in ``source_system``, if there is one."""
     link = repository.find_link(session, person_id, source_system, person_ref)
-    if link is None:
-        return None
-    was = link.held_by
-    return LinkChange(link, "holder_changed", link.status, link.status, was) if note_holder(link, held_by) else None
+    return note_holder(link, held_by) if link is not None else None
 
 
 # The EP paper document store ---------------------------------------------------------------

@@ -67,13 +67,13 @@ class SourceStatus:
         return [c for c in self.categories if not c.permitted]
 
 
-def sources(session: Session, settings: Settings, registry: AdapterRegistry, subject_id: uuid.UUID) -> list[Source]:
-    """Each organisation holding the child's records in the source systems (``broker.holders``:
-    the child's own school for the education system), in the registry's order; systems sharing a
-    holder (an electronic and a paper store) are shown as one.  A holder the broker does not
-    know is left out: no permission can name it."""
+def sources(registry: AdapterRegistry, held_by: list[Holding]) -> list[Source]:
+    """Each organisation holding the child's records (``broker.holders.holdings``: the child's own
+    school for the education system), in the registry's order; systems sharing a holder (an
+    electronic and a paper store) are shown as one.  A holder the broker does not know is left
+    out: no permission can name it."""
     by_holder: dict[uuid.UUID, Source] = {}
-    for held in holdings(session, settings, registry, subject_id):
+    for held in held_by:
         if held.holder_id is None or held.holder_name is None:
             continue
         mine = [c.value for c in requestable(sorted(registry.get(held.source_system).categories))]
@@ -86,22 +86,18 @@ def sources(session: Session, settings: Settings, registry: AdapterRegistry, sub
     return list(by_holder.values())
 
 
-def holders_not_known(session: Session, settings: Settings, registry: AdapterRegistry,
-                       subject_id: uuid.UUID) -> list[Holding]:
-    """The child's records whose holder the broker cannot name yet: not linked in a system that
-    names holders itself, or held by a school it does not know (``held_by`` gives the URN)."""
-    return [h for h in holdings(session, settings, registry, subject_id) if h.holder_id is None]
-
-
 def permission_status(session: Session, caller: Principal, settings: Settings, registry: AdapterRegistry,
-                      subject_id: uuid.UUID, purpose: str) -> list[SourceStatus]:
+                      subject_id: uuid.UUID, purpose: str, *, held_by: list[Holding] | None = None) -> list[SourceStatus]:
     """For each source and each category it holds: may it be released to the caller's organisation
-    for ``purpose`` now?  A read of the permissions only: nothing is fetched, nothing is released."""
+    for ``purpose`` now?  A read of the permissions only: nothing is fetched, nothing is released.
+    ``held_by``: the child's holdings, when the caller has read them already."""
     if caller.organisation_id is None:
         return []
     at = utcnow()
     result = []
-    for source in sources(session, settings, registry, subject_id):
+    if held_by is None:
+        held_by = holdings(session, settings, registry, subject_id)
+    for source in sources(registry, held_by):
         decision = consent_service.decide(session, subject_id, caller.organisation_id, purpose, source.categories,
                                           source.holder_id, at)
         result.append(SourceStatus(source, [

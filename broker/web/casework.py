@@ -29,6 +29,7 @@ from broker.gathering import service as gathering
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.schemas import BundleRead, GatherRead
 from broker.gathering.service import GatherResult
+from broker.holders import holdings
 from broker.purposes import Purpose
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent import repository as consent_repository
@@ -120,12 +121,13 @@ def open_case(request: Request, caller: Caseworker, child_id: uuid.UUID, form: V
 
 def _case_context(request: Request, session: SessionDep, caller: Principal, case: Assessment) -> dict[str, Any]:
     described = assessments.describe_assessment(session, case, assessments.council_today())
-    status = casework.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
-                                        case.subject_id, case.purpose)
-    not_known = casework.holders_not_known(session, request.app.state.settings, request.app.state.adapters,
-                                           case.subject_id)
+    settings, registry = request.app.state.settings, request.app.state.adapters
+    held_by = holdings(session, settings, registry, case.subject_id)
+    status = casework.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
+                                        held_by=held_by)
     return {"case": described, "permissions": status, "advice_labels": ADVICE_LABELS,
-            "missing": any(s.missing for s in status), "holders_not_known": not_known, "systems": SOURCE_SYSTEMS}
+            "missing": any(s.missing for s in status), "systems": SOURCE_SYSTEMS,
+            "holders_not_known": [h for h in held_by if h.holder_id is None]}
 
 
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)

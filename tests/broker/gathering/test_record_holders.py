@@ -15,6 +15,7 @@ from audit.models import AuditEntry
 from broker import casework
 from broker.demo import demo_id
 from broker.gathering.models import GatheredItem
+from broker.holders import holdings
 from consent.models import Organisation
 from tests.broker.gathering.test_gather_flow import LEO, by_source, call, grant, org
 
@@ -57,7 +58,9 @@ def test_discovery_records_each_childs_school_and_the_case_names_it_as_holder(
     assert _education_link(database, "leo").held_by == RIVERSIDE
     assert _education_link(database, "jordan").held_by == HILLTOP
     with database.sessions() as session:
-        holders = {s.holder_name for s in casework.sources(session, settings, app.state.adapters, demo_id("person:jordan"))}
+        registry = app.state.adapters
+        holders = {s.holder_name for s in casework.sources(
+            registry, holdings(session, settings, registry, demo_id("person:jordan")))}
     assert "Hilltop Academy" in holders and "Riverside Primary School" not in holders
 
 
