@@ -43,7 +43,7 @@ test: $(VENV)/.synced assets
 	$(BIN)/pytest
 
 screenshots: $(VENV)/.synced assets
-	$(BIN)/python -m broker.web.screenshots
+	$(BIN)/python -m broker.dev.screenshots
 
 # bandit's exceptions are in pyproject.toml [tool.bandit] and on their lines; pip-audit's in
 # .ci/pip-audit-ignore.txt (see .ci/audit-dependencies for what happens without PyPI's advisory data).

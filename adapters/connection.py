@@ -12,13 +12,12 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import authlib.deprecate  # noqa: F401  (installs Authlib's own warning filter before ours below)
 import httpx
 
 from adapters.errors import SourceFailure
 from adapters.protocol import FetchContext
 from adapters.resilience import CircuitBreaker, RetryPolicy
-
-import authlib.deprecate  # noqa: F401  (installs Authlib's own warning filter before ours below)
 
 with warnings.catch_warnings():
     # Authlib prefers the httpx2 fork; httpx is the client this project standardises on.

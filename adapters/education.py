@@ -10,7 +10,14 @@ from xml.etree.ElementTree import Element  # nosec B405  # the Element type only
 from adapters.connection import Answer
 from adapters.http_adapter import HttpSourceAdapter
 from adapters.protocol import (
-    Candidate, DataCategory, FetchContext, PersonQuery, RecordItem, releasable, requestable, utcnow,
+    Candidate,
+    DataCategory,
+    FetchContext,
+    PersonQuery,
+    RecordItem,
+    releasable,
+    requestable,
+    utcnow,
 )
 
 _URN = re.compile(r"^[0-9]{6,8}$")

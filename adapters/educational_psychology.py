@@ -10,7 +10,14 @@ from collections.abc import Iterable
 
 from adapters.http_adapter import HttpSourceAdapter
 from adapters.protocol import (
-    Candidate, DataCategory, FetchContext, PersonQuery, RecordItem, releasable, requestable, utcnow,
+    Candidate,
+    DataCategory,
+    FetchContext,
+    PersonQuery,
+    RecordItem,
+    releasable,
+    requestable,
+    utcnow,
 )
 
 REPORT_TYPES = frozenset({"psychological_advice", "ep_report", "assessment_report"})

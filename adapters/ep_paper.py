@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.connection import SourceSystemConfig
 from adapters.protocol import (
-    Candidate, DataCategory, FetchContext, HealthStatus, PersonQuery, RecordItem, SourceAdapter, releasable,
-    requestable, utcnow,
+    Candidate,
+    DataCategory,
+    FetchContext,
+    HealthStatus,
+    PersonQuery,
+    RecordItem,
+    SourceAdapter,
+    releasable,
+    requestable,
+    utcnow,
 )
 from adapters.sealing import DocumentSealer
 from adapters.service import paper_documents

@@ -12,8 +12,15 @@ from typing import Any
 
 from adapters.http_adapter import HttpSourceAdapter
 from adapters.protocol import (
-    RESTRICTED_CATEGORIES, Candidate, DataCategory, FetchContext, PersonQuery, RecordItem, releasable,
-    requestable, utcnow,
+    RESTRICTED_CATEGORIES,
+    Candidate,
+    DataCategory,
+    FetchContext,
+    PersonQuery,
+    RecordItem,
+    releasable,
+    requestable,
+    utcnow,
 )
 
 RELEASABLE_CLASSIFICATIONS = frozenset({"standard"})

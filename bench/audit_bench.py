@@ -42,9 +42,9 @@ from audit.events import AuditEvent
 from audit.models import AuditEntry
 from audit.verification import verify_log
 from bench import summary_ms, write_result
-from broker.db import Database, normalise_database_url
-from broker.migrate import upgrade
-from broker.settings import Settings
+from broker.platform.db import Database, normalise_database_url
+from broker.platform.migrate import upgrade
+from broker.platform.settings import Settings
 
 ORIGIN = "bench.example/audit"
 TARGETS = {

@@ -28,10 +28,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench import summary_ms, write_result
-from broker.db import create_database_engine, normalise_database_url
-from broker.migrate import upgrade
+from broker.platform.db import create_database_engine, normalise_database_url
+from broker.platform.migrate import upgrade
 from consent.models import (
-    Consent, ConsentScope, ConsentStatusEvent, ConsentVersion, Organisation, Person,
+    Consent,
+    ConsentScope,
+    ConsentStatusEvent,
+    ConsentVersion,
+    Organisation,
+    Person,
 )
 from consent.service import decide
 from consent.vocabulary import DATA_CATEGORIES

@@ -22,7 +22,7 @@ import httpx
 
 from bench import summary_ms, write_result
 from bench.servers import Deployment, default_postgres_url
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 
 AMELIA, SEN, SCHOOL = str(demo_id("person:amelia")), str(demo_id("org:NCC-SEN")), str(demo_id("org:SCH-RIVERSIDE"))
 DECISION = {"subject_id": AMELIA, "recipient_organisation_id": SEN, "purpose": "EHC_NEEDS_ASSESSMENT",

@@ -34,14 +34,14 @@ from sqlalchemy import Column, LargeBinary, MetaData, Table, Uuid, create_engine
 from sqlalchemy.engine import make_url
 
 from bench import summary_ms, write_result
-from broker.db import Database, normalise_database_url
-from broker.encryption.envelope import DATA_KEY_PURPOSE, new_data_key, open_field, seal_field, wrap_data_key
-from broker.encryption.keyring import add_development_kek, fingerprint, load_keyring
-from broker.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
-from broker.encryption.rotation import rotate
-from broker.encryption.service import RecordEncryption, SealedField
-from broker.migrate import upgrade
-from broker.settings import Settings
+from broker.platform.db import Database, normalise_database_url
+from broker.platform.migrate import upgrade
+from broker.platform.settings import Settings
+from broker.records.encryption.envelope import DATA_KEY_PURPOSE, new_data_key, open_field, seal_field, wrap_data_key
+from broker.records.encryption.keyring import add_development_kek, fingerprint, load_keyring
+from broker.records.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
+from broker.records.encryption.rotation import rotate
+from broker.records.encryption.service import RecordEncryption, SealedField
 from consent.models import Person, utcnow
 
 ITEMS_PER_GATHER = 8

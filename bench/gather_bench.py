@@ -27,15 +27,15 @@ from sqlalchemy import select
 from adapters.protocol import FetchContext
 from adapters.registry import fetch_from_all
 from bench import summary_ms, write_result
+from broker.accounts.models import User
 from broker.app import create_app
-from broker.auth.development import issue_dev_token
-from broker.db import Database
-from broker.demo import demo_id, seed
-from broker.demo_case import CASEWORKER, HOLDERS, PARENT, open_leos_case
-from broker.migrate import upgrade
-from broker.models import User
-from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
-from broker.sources import refs_in_force
+from broker.dev.demo import demo_id, seed
+from broker.dev.demo_case import CASEWORKER, HOLDERS, PARENT, open_leos_case
+from broker.dev.identity_keys import issue_dev_token
+from broker.identity.sources import refs_in_force
+from broker.platform.db import Database
+from broker.platform.migrate import upgrade
+from broker.platform.settings import EMBEDDED_SIMULATOR_SECRET, Settings
 
 CATEGORIES = list(HOLDERS)
 
@@ -48,7 +48,7 @@ def _port() -> int:
 
 def run(gathers: int, caseworkers: int, latency_ms: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="gather-bench-"))
-    url = f"sqlite:///{workdir / 'broker.db'}"
+    url = f"sqlite:///{workdir / 'broker.platform.db'}"
     public_url = f"http://127.0.0.1:{_port()}"
     # The default pool: a gather holds a connection only for its short plan and commit steps,
     # never while the sources answer, so many caseworkers share a few connections.

@@ -36,8 +36,8 @@ import httpx
 
 from bench import summary_ms, write_result
 from bench.servers import Deployment, default_postgres_url, rss_mb
-from broker.demo import demo_id
-from broker.demo_case import CASEWORKER, HOLDERS, LEO, PARENT, open_leos_case
+from broker.dev.demo import demo_id
+from broker.dev.demo_case import CASEWORKER, HOLDERS, LEO, PARENT, open_leos_case
 
 AMELIA, OLIVER = (str(demo_id("person:" + p)) for p in ("amelia", "oliver"))
 SEN, SCHOOL = (str(demo_id("org:" + c)) for c in ("NCC-SEN", "SCH-RIVERSIDE"))

@@ -15,12 +15,12 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from broker.auth.development import issue_dev_token
-from broker.db import Database, normalise_database_url
-from broker.demo import seed
-from broker.migrate import upgrade
-from broker.models import User
-from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.accounts.models import User
+from broker.dev.demo import seed
+from broker.dev.identity_keys import issue_dev_token
+from broker.platform.db import Database, normalise_database_url
+from broker.platform.migrate import upgrade
+from broker.platform.settings import EMBEDDED_SIMULATOR_SECRET, Settings
 
 BROKER = [sys.executable, "-c", "from broker.cli import main; main()"]
 
@@ -43,7 +43,7 @@ def default_postgres_url(database: str) -> str | None:
 def fresh_database(url: str | None, workdir: Path) -> str:
     """A new, migrated, empty database: PostgreSQL at ``url`` (dropped and recreated), else SQLite in ``workdir``."""
     if url is None:
-        url = f"sqlite:///{workdir / 'broker.db'}"
+        url = f"sqlite:///{workdir / 'broker.platform.db'}"
     else:
         server = make_url(normalise_database_url(url))
         admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")

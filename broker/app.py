@@ -9,28 +9,29 @@ from fastapi import FastAPI
 
 from adapters.errors import AdapterError
 from audit.errors import AuditError
-from broker import auditing
 from broker.api import assessments, break_glass, consents, ep_documents, gathering, health, identity_links, me, subjects
 from broker.api import audit as audit_api
 from broker.api import subject_access as subject_access_api
+from broker.audit_trail import auditing
+from broker.audit_trail.refusals import audit_refusal
 from broker.auth.dependencies import build_token_verifier
-from broker.auth.development import RedeemedCodes, provider_allowed
 from broker.auth.rate_limit import RateLimiter
 from broker.auth.sessions import install_sign_in
 from broker.auth.sign_in import build_oauth, sign_in_providers
-from broker.db import Database
-from broker.encryption.documents import PaperDocumentSealer
-from broker.encryption.service import RecordEncryption
-from broker.errors import install_error_handlers
-from broker.refusals import audit_refusal
-from consent.errors import ConsentError
-from broker.logging import RequestContextMiddleware, configure_logging
-from broker.migrate import script_heads
-from broker.request_limits import install_request_limits
-from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
-from broker.sources import SIMULATOR_PREFIX, build_registry
-from broker.web import dev_identity_provider, install_web, sign_in
+from broker.dev import identity_provider as dev_identity_provider
+from broker.dev.identity_keys import RedeemedCodes, provider_allowed
+from broker.identity.sources import SIMULATOR_PREFIX, build_registry
+from broker.platform.db import Database
+from broker.platform.errors import install_error_handlers
+from broker.platform.logging import RequestContextMiddleware, configure_logging
+from broker.platform.migrate import script_heads
+from broker.platform.request_limits import install_request_limits
+from broker.platform.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.records.encryption.documents import PaperDocumentSealer
+from broker.records.encryption.service import RecordEncryption
+from broker.web import install_web, sign_in
 from broker.web.docs import install_api_docs
+from consent.errors import ConsentError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

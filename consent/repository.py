@@ -10,8 +10,15 @@ from sqlalchemy import Row, bindparam, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from consent.models import (
-    Consent, ConsentRequest, ConsentRequestAnswer, ConsentRequestDecider, ConsentScope, ConsentStatusEvent,
-    ConsentVersion, Organisation, Person,
+    Consent,
+    ConsentRequest,
+    ConsentRequestAnswer,
+    ConsentRequestDecider,
+    ConsentScope,
+    ConsentStatusEvent,
+    ConsentVersion,
+    Organisation,
+    Person,
 )
 from consent.vocabulary import PARENTAL_STANDINGS
 

@@ -11,29 +11,62 @@ import itertools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent import repository
 from consent.errors import (
-    Conflict, GrantorWithoutStanding, InvalidInput, NotFound, NotPermitted, UnknownReference,
+    Conflict,
+    GrantorWithoutStanding,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    UnknownReference,
 )
 from consent.models import (
-    Consent, ConsentRequest, ConsentRequestAnswer, ConsentRequestDecider, ConsentScope, ConsentStatusEvent,
-    ConsentVersion, Organisation, Person, utcnow,
+    Consent,
+    ConsentRequest,
+    ConsentRequestAnswer,
+    ConsentRequestDecider,
+    ConsentScope,
+    ConsentStatusEvent,
+    ConsentVersion,
+    Organisation,
+    Person,
+    utcnow,
 )
 from consent.schemas import (
-    AnswerCreate, ConsentChange, ConsentCreate, ConsentRead, ConsentRequestCreate, ConsentRequestRead,
-    ConsentVersionRead, ConsentWithdraw, DeciderRead, ScopeRow, StatusEventRead,
+    AnswerCreate,
+    ConsentChange,
+    ConsentCreate,
+    ConsentRead,
+    ConsentRequestCreate,
+    ConsentRequestRead,
+    ConsentVersionRead,
+    ConsentWithdraw,
+    DeciderRead,
+    ScopeRow,
+    StatusEventRead,
 )
 from consent.schooling import local_date, young_person_from
 from consent.standing import Decider, deciders_for, is_young_person, standing_of
 from consent.vocabulary import (
-    CURRENT_NOTICE_VERSION, DATA_CATEGORIES, PARENTAL_STANDINGS, PURPOSES, Basis, Method, Standing, Status,
-    check_categories, data_category, purpose as check_purpose,
+    CURRENT_NOTICE_VERSION,
+    DATA_CATEGORIES,
+    PARENTAL_STANDINGS,
+    PURPOSES,
+    Basis,
+    Method,
+    Standing,
+    Status,
+    check_categories,
+    data_category,
+)
+from consent.vocabulary import (
+    purpose as check_purpose,
 )
 
 COMPETENT_CHILD_MINIMUM_AGE = 12

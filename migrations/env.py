@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import TypeDecorator
 
-from broker.db import create_database_engine
-from broker.migrate import TARGET_METADATA
+from broker.platform.db import create_database_engine
+from broker.platform.migrate import TARGET_METADATA
 
 target_metadata = TARGET_METADATA
 

@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from broker.app import create_app
-from broker.db import Database, normalise_database_url
-from broker.migrate import upgrade
-from broker.settings import Settings
+from broker.platform.db import Database, normalise_database_url
+from broker.platform.migrate import upgrade
+from broker.platform.settings import Settings
 
 POSTGRES_URL = os.environ.get("BROKER_TEST_DATABASE_URL")
 
@@ -97,7 +97,7 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database at the migration head, private to this test."""
     if request.param == "sqlite":
-        path = tmp_path / "broker.db"
+        path = tmp_path / "broker.platform.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
@@ -110,7 +110,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture(scope="session")
 def development_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Development signing keys made once per session (RSA generation is slow), copied into each test."""
-    from broker.keys import ed25519_key, rsa_key
+    from broker.platform.keys import ed25519_key, rsa_key
 
     data_dir = tmp_path_factory.mktemp("keys")
     template = Settings(environment="test", data_dir=data_dir)
@@ -157,7 +157,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def demo(database: Database) -> None:
     """The demo council, families and staff accounts, seeded into this test's database."""
-    from broker.demo import seed
+    from broker.dev.demo import seed
 
     with database.unit_of_work() as s:
         seed(s)
@@ -168,8 +168,8 @@ def auth_headers(settings: Settings, database: Database, demo: None):  # type: i
     """``auth_headers("sarah.clarke")``: headers carrying a development access token for a demo account."""
     from sqlalchemy import select
 
-    from broker.auth.development import issue_dev_token
-    from broker.models import User
+    from broker.accounts.models import User
+    from broker.dev.identity_keys import issue_dev_token
 
     def make(username: str, **token_options: object) -> dict[str, str]:
         with database.sessions() as s:
@@ -191,8 +191,8 @@ def web_session(settings: Settings, database: Database, demo: None):  # type: ig
     from sqlalchemy import select
     from starlette.requests import Request
 
+    from broker.accounts.models import User
     from broker.auth.sessions import SESSION_COOKIE, open_web_session
-    from broker.models import User
     from broker.web.forms import form_token
 
     def make(username: str) -> tuple[dict[str, str], str]:

@@ -14,9 +14,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from broker.db import create_database_engine
-from broker.migrate import (
-    CURRENT_HEAD_FILE, TARGET_METADATA, alembic_config, current_revisions, downgrade, script_heads, upgrade,
+from broker.platform.db import create_database_engine
+from broker.platform.migrate import (
+    CURRENT_HEAD_FILE,
+    TARGET_METADATA,
+    alembic_config,
+    current_revisions,
+    downgrade,
+    script_heads,
+    upgrade,
 )
 
 

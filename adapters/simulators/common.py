@@ -14,7 +14,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import jellyfish
-
 from fastapi import Depends, FastAPI, Form, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 

@@ -13,7 +13,14 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, Response
 
-from adapters.simulators.common import SearchRequest, SimulatorCredentials, System, answer, install_common, search_matches
+from adapters.simulators.common import (
+    SearchRequest,
+    SimulatorCredentials,
+    System,
+    answer,
+    install_common,
+    search_matches,
+)
 from adapters.simulators.population import LA_NUMBER, EducationRecord, Population
 
 SECTIONS = ("BasicDetails", "Address", "Contacts", "Attendance", "StageAssessments", "SENhistory", "EducationalAdvice")

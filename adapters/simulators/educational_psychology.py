@@ -13,7 +13,14 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Response
 
 from adapters.simulators.common import (
-    Control, SearchRequest, SimulatorCredentials, SimulatorState, System, answer, install_common, search_matches,
+    Control,
+    SearchRequest,
+    SimulatorCredentials,
+    SimulatorState,
+    System,
+    answer,
+    install_common,
+    search_matches,
 )
 from adapters.simulators.pdf import scanned_report, typed_report
 from adapters.simulators.population import EpCase, EpDocument, Population

@@ -5,7 +5,7 @@ the imperfections real systems have: names spelt differently or with stray Unico
 missing or mistyped, dates of birth with day and month swapped, a child held twice under two
 local ids, twins with the same date of birth and address, looked-after children, safeguarding
 records.  The truth (``child_key``) is kept so that matching can be measured.  The demo children
-of ``broker/demo.py`` are in it with the same names, dates of birth, NHS numbers and UPNs.
+of ``broker/dev/demo.py`` are in it with the same names, dates of birth, NHS numbers and UPNs.
 """
 
 from __future__ import annotations

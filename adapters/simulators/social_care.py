@@ -14,7 +14,14 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Response
 
-from adapters.simulators.common import SearchRequest, SimulatorCredentials, System, answer, install_common, search_matches
+from adapters.simulators.common import (
+    SearchRequest,
+    SimulatorCredentials,
+    System,
+    answer,
+    install_common,
+    search_matches,
+)
 from adapters.simulators.population import Population, SocialCareRecord
 
 

@@ -10,14 +10,24 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from broker.assessments import service
 from broker.assessments.clocks import EXCEPTION_CODES
 from broker.assessments.schemas import (
-    AdviceRequestCreate, AdviceRequestRead, AdviceRequestUpdate, AssessmentCreate, AssessmentRead,
-    AssessmentSummary, CaseOfficerChange, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ExceptionCodeRead, StepCreate,
+    AdviceRequestCreate,
+    AdviceRequestRead,
+    AdviceRequestUpdate,
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentSummary,
+    CaseOfficerChange,
+    ClockExceptionCreate,
+    ClockExceptionEnd,
+    ClockExceptionRead,
+    ExceptionCodeRead,
+    StepCreate,
 )
+from broker.audit_trail import auditing
+from broker.audit_trail.refusals import mark_audited
 from broker.auth import Principal, Role, require_roles
-from broker import auditing
-from broker.db import DatabaseDep, SessionDep
-from broker.errors import Forbidden
-from broker.refusals import mark_audited
+from broker.platform.db import DatabaseDep, SessionDep
+from broker.platform.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 

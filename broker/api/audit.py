@@ -15,13 +15,13 @@ from audit import repository as audit_repository
 from audit import service as audit_service
 from audit.events import AuditEvent
 from audit.export import entry_record
-from broker import auditing
-from broker.access_log import AccessLogEntry, access_log
+from broker.audit_trail import auditing
+from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
-from broker.errors import InvalidInput, NotFound
-from broker.logging import current_request_id
-from broker.settings import Settings
+from broker.platform.db import SessionDep
+from broker.platform.errors import InvalidInput, NotFound
+from broker.platform.logging import current_request_id
+from broker.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 subjects_router = APIRouter(prefix="/api/v1/subjects", tags=["audit"])

@@ -11,7 +11,7 @@ from broker.assessments.service import council_today
 from broker.auth import Principal, Role, require_roles
 from broker.break_glass import service
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate
-from broker.db import SessionDep
+from broker.platform.db import SessionDep
 from consent.models import utcnow
 
 router = APIRouter(prefix="/api/v1/break-glass", tags=["break-glass"])

@@ -14,16 +14,24 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from broker import consent_actions, erasure
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
-from broker.encryption.service import RecordEncryptionDep
-from broker.keys import ed25519_key
+from broker.permissions import consent_actions
+from broker.platform.db import SessionDep
+from broker.platform.keys import ed25519_key
+from broker.records import erasure
+from broker.records.encryption.service import RecordEncryptionDep
 from consent import fhir, receipts, service
 from consent.models import utcnow
 from consent.schemas import (
-    AnswerCreate, ConsentChange, ConsentCreate, ConsentRead, ConsentRequestCreate, ConsentRequestRead,
-    ConsentWithdraw, DecisionCreate, DecisionRead,
+    AnswerCreate,
+    ConsentChange,
+    ConsentCreate,
+    ConsentRead,
+    ConsentRequestCreate,
+    ConsentRequestRead,
+    ConsentWithdraw,
+    DecisionCreate,
+    DecisionRead,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["permissions"])

@@ -13,13 +13,13 @@ from pydantic import BaseModel
 from adapters import service
 from adapters.models import EpPaperDocument
 from audit.events import AuditEvent
-from broker.auditing import record
+from broker.audit_trail.auditing import record
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
-from broker.encryption.documents import PaperDocumentSealer
-from broker.encryption.service import RecordEncryption, get_record_encryption
-from broker.errors import Forbidden, NotFound, PayloadTooLarge
-from broker.logging import current_request_id
+from broker.platform.db import SessionDep
+from broker.platform.errors import Forbidden, NotFound, PayloadTooLarge
+from broker.platform.logging import current_request_id
+from broker.records.encryption.documents import PaperDocumentSealer
+from broker.records.encryption.service import RecordEncryption, get_record_encryption
 from consent.models import Organisation, Person
 
 router = APIRouter(prefix="/api/v1", tags=["EP paper store"])

@@ -11,14 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.auth import Principal, Role, require_roles
-from broker.db import DatabaseDep, SessionDep, release_connection
-from broker.encryption.service import RecordEncryptionDep
-from broker.errors import NotFound
 from broker.gathering import service
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.repository import organisation_kind
 from broker.gathering.schemas import BundleRead, GatherRead, GatherRequest, RecordRequestCreate
-from broker.purposes import Purpose
+from broker.permissions.purposes import Purpose
+from broker.platform.db import DatabaseDep, SessionDep, release_connection
+from broker.platform.errors import NotFound
+from broker.records.encryption.service import RecordEncryptionDep
 from consent.models import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["gathering"])

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from broker.db import DatabaseDep
-from broker.migrate import current_revisions
+from broker.platform.db import DatabaseDep
+from broker.platform.migrate import current_revisions
 
 router = APIRouter(tags=["health"])
 

@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 from adapters import service
 from adapters.models import IdentityLink
 from adapters.protocol import FetchContext
-from broker.auditing import record
+from broker.audit_trail.auditing import record
 from broker.auth import Principal, Role, require_roles
-from broker.casework import link_event
-from broker.db import SessionDep
-from broker.logging import current_request_id
-from broker.sources import find_candidates, subject_query
+from broker.identity.linking import link_event
+from broker.identity.sources import find_candidates, subject_query
+from broker.platform.db import SessionDep
+from broker.platform.logging import current_request_id
 
 router = APIRouter(prefix="/api/v1/identity-links", tags=["identity links"])
 

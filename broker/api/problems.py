@@ -1,6 +1,6 @@
 """The API description of errors: every ``/api/`` operation may answer a 4xx problem.
 
-The error handler in ``broker.errors`` answers every API error as RFC 9457
+The error handler in ``broker.platform.errors`` answers every API error as RFC 9457
 ``application/problem+json``; this makes the OpenAPI document say so, so that clients (and the
 schema-driven tests) know the shape of a refusal as well as of a success.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from broker.errors import PROBLEM_JSON
+from broker.platform.errors import PROBLEM_JSON
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from broker.auth import Principal, Role, require_roles
-from broker.db import SessionDep
-from broker.encryption.service import RecordEncryptionDep
-from broker.logging import current_request_id
-from broker.subject_access import audit_export, render_report, subject_access_export
+from broker.platform.db import SessionDep
+from broker.platform.logging import current_request_id
+from broker.records.encryption.service import RecordEncryptionDep
+from broker.records.subject_access import audit_export, render_report, subject_access_export
 
 router = APIRouter(prefix="/api/v1", tags=["subject access"])
 InformationGovernance = Annotated[Principal, Depends(require_roles(Role.ig_auditor))]

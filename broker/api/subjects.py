@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from broker.auth import Principal, Role, require_roles
 from broker.auth.relationships import SubjectInScope, family_subjects
 from broker.auth.repository import relationships_between
-from broker.db import SessionDep
+from broker.platform.db import SessionDep
 from consent.models import Person, Relationship
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"])

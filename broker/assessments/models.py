@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from broker.models import Base, User
+from broker.accounts.models import Base, User
 from consent.models import Organisation, Person, UTCDateTime, utcnow
 
 

@@ -11,10 +11,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from broker.accounts.models import User
 from broker.assessments.models import (
-    AdviceRequest, Assessment, CaseReferenceCounter, ClockException, ReuseAgreement,
+    AdviceRequest,
+    Assessment,
+    CaseReferenceCounter,
+    ClockException,
+    ReuseAgreement,
 )
-from broker.models import User
 from consent.models import Organisation, Person, Relationship
 
 _Row = TypeVar("_Row", AdviceRequest, ClockException)

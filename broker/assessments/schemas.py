@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from broker.assessments.clocks import ClockKind, ClockStatus, ExceptionEffect
-from broker.purposes import Purpose
+from broker.permissions.purposes import Purpose
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]

@@ -14,25 +14,50 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker import auditing
+from broker.accounts.models import User
 from broker.assessments import repository
 from broker.assessments.clocks import (
-    CLOCK_RULES, EXCEPTION_CODES, ClockKind, ClockState, ClockStatus, ExceptionEffect, RecordedException,
-    compute_clock, exception_applies, school_year_group,
+    CLOCK_RULES,
+    EXCEPTION_CODES,
+    ClockKind,
+    ClockState,
+    ClockStatus,
+    ExceptionEffect,
+    RecordedException,
+    compute_clock,
+    exception_applies,
+    school_year_group,
 )
 from broker.assessments.models import AdviceRequest, Assessment, ClockException, ReuseAgreement
 from broker.assessments.schemas import (
-    AdviceRequestCreate, AdviceRequestRead, AdviceRequestUpdate, AdviceStatus, AdviceType, AssessmentCreate,
-    AssessmentRead, AssessmentSummary, CaseOfficerChange, ClockExceptionCreate, ClockExceptionEnd, ClockExceptionRead, ClockRead,
-    ConflictingAnswerRead, DeciderAnswerRead, Decision, MissingPermissionRead, ReuseAgreementRead, Step, StepCreate,
+    AdviceRequestCreate,
+    AdviceRequestRead,
+    AdviceRequestUpdate,
+    AdviceStatus,
+    AdviceType,
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentSummary,
+    CaseOfficerChange,
+    ClockExceptionCreate,
+    ClockExceptionEnd,
+    ClockExceptionRead,
+    ClockRead,
+    ConflictingAnswerRead,
+    DeciderAnswerRead,
+    Decision,
+    MissingPermissionRead,
+    ReuseAgreementRead,
+    Step,
+    StepCreate,
 )
+from broker.audit_trail import auditing
 from broker.auth import Principal, Role
-from broker.consent_actions import actor_of
 from broker.break_glass import repository as break_glass_repository
-from broker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broker.gathering.service import decide_release
-from broker.models import User
-from broker.purposes import Purpose, purpose_permitted
+from broker.permissions.consent_actions import actor_of
+from broker.permissions.purposes import Purpose, purpose_permitted
+from broker.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
 

@@ -10,13 +10,13 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker.auth.development import dev_issuer_config, dev_jwks
+from broker.accounts.models import User
 from broker.auth.principal import Principal, Role
 from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, remote_jwks
-from broker.db import SessionDep
-from broker.errors import Forbidden, Unauthenticated
-from broker.models import User
-from broker.settings import Settings
+from broker.dev.identity_keys import dev_issuer_config, dev_jwks
+from broker.platform.db import SessionDep
+from broker.platform.errors import Forbidden, Unauthenticated
+from broker.platform.settings import Settings
 
 
 def build_token_verifier(settings: Settings) -> TokenVerifier:

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from broker.auth.dependencies import authenticate
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import subject_by_id, subjects_by_ids
-from broker.db import SessionDep
-from broker.errors import Forbidden, NotFound
+from broker.platform.db import SessionDep
+from broker.platform.errors import Forbidden, NotFound
 from consent.models import Person
 from consent.standing import subjects_decided_by
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker.models import WebSession
+from broker.accounts.models import WebSession
 from consent.models import Person, Relationship
 
 

@@ -24,13 +24,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from broker.accounts.models import User, WebSession
 from broker.auth.dependencies import admit, principal_for
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import add_web_session, web_session_by_hash
-from broker.db import SessionDep
-from broker.errors import Unauthenticated
-from broker.models import User, WebSession
-from broker.settings import Settings
+from broker.platform.db import SessionDep
+from broker.platform.errors import Unauthenticated
+from broker.platform.settings import Settings
 from consent.models import utcnow
 
 SESSION_COOKIE = "broker_session"

@@ -15,14 +15,19 @@ from typing import Any
 from authlib.integrations.starlette_client import OAuth
 from sqlalchemy.orm import Session
 
+from broker.accounts.models import User
 from broker.auth.dependencies import find_user
-from broker.auth.development import (
-    DEV_ISSUER_PATH, WEB_CALLBACK_PATH, WEB_CLIENT_ID, dev_client_secret, dev_issuer_url, provider_allowed,
-)
 from broker.auth.principal import STAFF_ROLES, Role
 from broker.auth.tokens import IssuerConfig
-from broker.models import User
-from broker.settings import SignInAudience, Settings
+from broker.dev.identity_keys import (
+    DEV_ISSUER_PATH,
+    WEB_CALLBACK_PATH,
+    WEB_CLIENT_ID,
+    dev_client_secret,
+    dev_issuer_url,
+    provider_allowed,
+)
+from broker.platform.settings import Settings, SignInAudience
 
 log = logging.getLogger(__name__)
 

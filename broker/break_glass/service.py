@@ -13,16 +13,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
-from broker import auditing
 from broker.assessments import repository as assessments_repository
 from broker.assessments.service import COUNCIL_TIMEZONE
+from broker.audit_trail import auditing
 from broker.auth import Principal
 from broker.break_glass import repository
 from broker.break_glass.models import BreakGlassAccess
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate, ReviewOutcome
-from broker.errors import Conflict, InvalidInput, NotFound
-from broker.purposes import Purpose
-from broker.settings import Settings
+from broker.permissions.purposes import Purpose
+from broker.platform.errors import Conflict, InvalidInput, NotFound
+from broker.platform.settings import Settings
 from consent.models import utcnow
 from consent.vocabulary import DATA_CATEGORIES
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from broker.accounts.models import Base
 from broker.assessments.models import Assessment
-from broker.models import Base
 from consent.models import Person, UTCDateTime
 
 TABLE = "gathered_items"

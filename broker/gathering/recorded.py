@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from broker.auth import Principal
-from broker.encryption.service import RecordEncryption
 from broker.gathering.service import (
-    GATHER_COMPLETED, NOT_LINKED, GatherResult, Released, SourceResult, Withheld, bundle,
+    GATHER_COMPLETED,
+    NOT_LINKED,
+    GatherResult,
+    Released,
+    SourceResult,
+    Withheld,
+    bundle,
 )
+from broker.records.encryption.service import RecordEncryption
 
 NO_LONGER_HELD = "It is no longer held: copies kept only under a permission are erased when it ends."
 

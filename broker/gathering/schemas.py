@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from broker.gathering.service import BundleResult, GatherResult, Released, SourceResult, Withheld
-from broker.purposes import Purpose
+from broker.permissions.purposes import Purpose
 
 
 class GatherRequest(BaseModel):

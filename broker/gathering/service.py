@@ -13,26 +13,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from anyio import to_thread
+from sqlalchemy.orm import Session
 
 from adapters.protocol import DataCategory, FetchContext, RecordItem, requestable
 from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
 from adapters.service import note_holder_of
 from audit.events import AuditEvent
-from broker.auditing import record_many
+from broker.audit_trail.auditing import record_many
 from broker.auth import Principal
-from broker.casework import link_event
-from broker.db import Database
-from broker.encryption.service import RecordEncryption, SealedField
-from broker.errors import Forbidden, InvalidInput
 from broker.gathering import repository
 from broker.gathering.models import TABLE, GatheredItem
-from broker.holders import holdings
-from broker.logging import current_request_id
-from broker.purposes import Purpose, purpose_permitted, statutory_footing
-from broker.settings import Settings
+from broker.identity.holders import holdings
+from broker.identity.linking import link_event
+from broker.permissions.purposes import Purpose, purpose_permitted, statutory_footing
+from broker.platform.db import Database
+from broker.platform.errors import Forbidden, InvalidInput
+from broker.platform.logging import current_request_id
+from broker.platform.settings import Settings
+from broker.records.encryption.service import RecordEncryption, SealedField
 from consent import repository as consent_repository
 from consent import service as consent_service
 from consent.models import utcnow

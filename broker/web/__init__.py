@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from broker.auth.sessions import install_sessions
-from broker.settings import Settings
+from broker.platform.settings import Settings
 from broker.web import advice_status, case_officers, casework, children, clock_exceptions, family, ig, pages
 from broker.web.assets import STATIC_DIR, VENDOR_DIR
 from broker.web.forms import SameOriginFormsMiddleware

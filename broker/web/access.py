@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from broker.auth.principal import Principal, Role
+from broker.auth.principal import Principal
 
 PrincipalResolver = Callable[[Request], Principal | None]
 

@@ -17,9 +17,9 @@ from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.assessments.schemas import AdviceRequestUpdate, AdviceType, ReuseAgreementCreate
-from broker.db import SessionDep
-from broker.errors import Conflict, InvalidInput, NotFound
-from broker.family_view import full_name
+from broker.families.family_view import full_name
+from broker.platform.db import SessionDep
+from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.web.casework import ADVICE_LABELS, Caseworker, advice_givers, own_case
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 

@@ -8,13 +8,13 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from broker.accounts.models import User
 from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import CaseOfficerChange
-from broker.db import SessionDep
-from broker.errors import Conflict, InvalidInput
-from broker.models import User
+from broker.platform.db import SessionDep
+from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import Caseworker, own_case
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 

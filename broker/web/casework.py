@@ -14,23 +14,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from broker import casework
 from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import AdviceRequestCreate, AdviceType, AssessmentCreate
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
-from broker.db import Database, DatabaseDep, SessionDep
-from broker.encryption.service import RecordEncryption, RecordEncryptionDep
-from broker.errors import Conflict, InvalidInput, NotFound
-from broker.family_view import category_label, full_name
+from broker.families.family_view import category_label, full_name
 from broker.gathering import service as gathering
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.schemas import BundleRead, GatherRead
 from broker.gathering.service import GatherResult
-from broker.holders import holdings
-from broker.purposes import Purpose
+from broker.identity import linking
+from broker.identity.holders import holdings
+from broker.permissions import case_permissions
+from broker.permissions.purposes import Purpose
+from broker.platform.db import Database, DatabaseDep, SessionDep
+from broker.platform.errors import Conflict, InvalidInput, NotFound
+from broker.records.encryption.service import RecordEncryption, RecordEncryptionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent import repository as consent_repository
 from consent.models import Organisation, Person, utcnow
@@ -123,7 +124,7 @@ def _case_context(request: Request, session: SessionDep, caller: Principal, case
     described = assessments.describe_assessment(session, case, assessments.council_today())
     settings, registry = request.app.state.settings, request.app.state.adapters
     held_by = holdings(session, settings, registry, case.subject_id)
-    status = casework.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
+    status = case_permissions.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
                                         held_by=held_by)
     return {"case": described, "permissions": status, "advice_labels": ADVICE_LABELS,
             "missing": any(s.missing for s in status), "systems": SOURCE_SYSTEMS,
@@ -227,7 +228,7 @@ async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID,
     def find_the_child() -> _GatherCase:
         with database.unit_of_work() as session:
             case = own_case(session, caller, assessment_id)
-            casework.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
+            linking.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
             return _GatherCase(case.id, case.reference, case.subject_id, case.purpose)
 
     case = await run_in_threadpool(find_the_child)
@@ -249,7 +250,7 @@ def gathered(request: Request, caller: Caseworker, assessment_id: uuid.UUID, gat
     held_by = {s.holder_organisation_id for s in result.sources if s.holder_organisation_id}
     return _page(request, "casework/gathered.html", {
         "case": case, "name": full_name(_subject(session, case.subject_id)), "result": GatherRead.of(result),
-        "waiting_for_review": casework.waiting_for_review(session, case.subject_id),
+        "waiting_for_review": linking.waiting_for_review(session, case.subject_id),
         "holders": _organisations(session, held_by),
         "status_labels": SOURCE_STATUS, "systems": SOURCE_SYSTEMS, "label": category_label,
     })
@@ -272,7 +273,7 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
 
 def _ask_page(request: Request, session: SessionDep, caller: Principal, case: Assessment, state: FormState,
               ticked: list[str] | None) -> HTMLResponse:
-    status = casework.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
+    status = case_permissions.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
                                         case.subject_id, case.purpose)
     missing = [m for s in status for m in s.missing]
     options = list({m.code: m for m in missing}.values())
@@ -311,7 +312,7 @@ def ask(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: Ve
         state.add_error("if_declined", "Say in a sentence what happens if the family says no")
     if not state.has_errors:
         try:
-            casework.ask_family(session, caller, request.app.state.settings, request.app.state.adapters,
+            case_permissions.ask_family(session, caller, request.app.state.settings, request.app.state.adapters,
                                 subject_id=case.subject_id, purpose=case.purpose, categories=categories, why=why,
                                 valid_for_days=int(typed), if_declined=if_declined)
         except InvalidInput:
@@ -324,7 +325,7 @@ def ask(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: Ve
 @router.get("/identity-reviews", response_class=HTMLResponse)
 def identity_reviews(request: Request, caller: Caseworker, session: SessionDep) -> HTMLResponse:
     """Possible matches between a child and a source system's record, waiting for a person to decide."""
-    links, total = casework.review_queue(session)
+    links, total = linking.review_queue(session)
     return render_form_page(request, "casework/identity_reviews.html", FormState(), {"links": links, "total": total})
 
 
@@ -336,11 +337,11 @@ def decide_identity(request: Request, caller: Caseworker, link_id: uuid.UUID, fo
     choice = state.value("same_person")
     version = state.value("version")
     if choice not in ("yes", "no") or not version.isdigit():
-        links, total = casework.review_queue(session)
+        links, total = linking.review_queue(session)
         state.add_error(f"same_person-{link_id}", "Select whether this is the same child",
                         anchor=f"same_person-{link_id}")
         return render_form_page(request, "casework/identity_reviews.html", state,
                                 {"links": links, "total": total, "error_link": str(link_id)})
-    casework.decide_link(session, caller, link_id, same_person=choice == "yes", version=int(version), reason=None)
+    linking.decide_link(session, caller, link_id, same_person=choice == "yes", version=int(version), reason=None)
     return RedirectResponse(f"/identity-reviews?decided={'confirmed' if choice == 'yes' else 'rejected'}",
                             status_code=303)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from broker.auth.principal import Principal, Role
-from broker.children.service import normalise_identifier, search_children
-from broker.db import SessionDep
 from broker.auth.sessions import require_web_roles
+from broker.identity.children.service import normalise_identifier, search_children
+from broker.platform.db import SessionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 
 router = APIRouter(prefix="/children", include_in_schema=False)

@@ -18,8 +18,8 @@ from broker.assessments import service as assessments
 from broker.assessments.clocks import CLOCK_RULES, EXCEPTION_CODES, ClockKind, ExceptionEffect, exception_applies
 from broker.assessments.models import Assessment, ClockException
 from broker.assessments.schemas import AdviceType, ClockExceptionCreate, ClockExceptionEnd
-from broker.db import SessionDep
-from broker.errors import Conflict, InvalidInput, NotFound
+from broker.platform.db import SessionDep
+from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.web.casework import ADVICE_LABELS, Caseworker, own_case
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 

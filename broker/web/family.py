@@ -10,13 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from broker import consent_actions, erasure, family_preview, family_view
 from broker.api.consents import signed_receipt
 from broker.auth.principal import Principal, Role
 from broker.auth.relationships import PageSubjectInScope
 from broker.auth.sessions import require_web_roles
-from broker.db import SessionDep
-from broker.errors import NotFound
+from broker.families import family_preview, family_view
+from broker.permissions import consent_actions
+from broker.platform.db import SessionDep
+from broker.platform.errors import NotFound
+from broker.records import erasure
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent.models import Person
 from consent.schemas import AnswerCreate, ConsentWithdraw

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from broker.errors import Forbidden, problem_response
+from broker.platform.errors import Forbidden, problem_response
 
 FORM_TOKEN_FIELD = "form_token"  # nosec B105  # the name of a form field, not a secret
 _SESSION_KEY = "form_key"

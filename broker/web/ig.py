@@ -24,16 +24,16 @@ from audit import repository as audit_repository
 from audit import service as audit_service
 from audit.export import entry_record
 from audit.verification import verify_log
-from broker import auditing
+from broker.accounts.models import User
 from broker.assessments.service import council_today
+from broker.audit_trail import auditing
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
 from broker.break_glass import repository as break_glass_repository
 from broker.break_glass import service as break_glass
 from broker.break_glass.schemas import BreakGlassReviewCreate, ReviewOutcome
-from broker.db import SessionDep, read_one_snapshot
-from broker.errors import BrokerError, NotFound
-from broker.models import User
+from broker.platform.db import SessionDep, read_one_snapshot
+from broker.platform.errors import BrokerError, NotFound
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent.models import Organisation, Person, utcnow
 

@@ -17,7 +17,7 @@ from importlib.resources import files
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from broker.settings import Environment, Settings
+from broker.platform.settings import Environment, Settings
 
 _INLINE_SCRIPT = re.compile(r"<script[^>]*>(?P<body>.*?)</script>", re.DOTALL)
 # Static files carry no personal data and change only with a release.

@@ -14,8 +14,8 @@ from broker.auth.principal import Principal, Role
 from broker.auth.rate_limit import limit_sign_in
 from broker.auth.sessions import end_session, require_web_roles, start_session
 from broker.auth.sign_in import AccountNotAvailable, SignInProvider, account_for, callback_url, is_safe_next
-from broker.db import SessionDep
-from broker.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from broker.platform.db import SessionDep
+from broker.platform.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from broker.web.forms import VerifiedForm
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
 from broker.auth.principal import Role
-from broker.settings import Settings
+from broker.platform.settings import Settings
 from broker.web.access import nobody_signed_in, signed_in
 from broker.web.forms import form_token
 

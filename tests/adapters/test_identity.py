@@ -7,8 +7,17 @@ from datetime import date
 import pytest
 
 from adapters.identity import (
-    AUTO_LINK, REVIEW, Demographics, Verdict, decide, has_mixed_scripts, is_valid_nhs_number, is_valid_upn,
-    name_similarity, normalise_name, score,
+    AUTO_LINK,
+    REVIEW,
+    Demographics,
+    Verdict,
+    decide,
+    has_mixed_scripts,
+    is_valid_nhs_number,
+    is_valid_upn,
+    name_similarity,
+    normalise_name,
+    score,
 )
 
 # 943 476 591 9: 9*10+4*9+3*8+4*7+7*6+6*5+5*4+9*3+1*2 = 299; 299 mod 11 = 2; 11-2 = 9.

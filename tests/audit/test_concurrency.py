@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from audit import merkle, service, tree
 from audit.models import AuditEntry
-from broker.db import Database
+from broker.platform.db import Database
 from tests.audit.builders import make_event
 
 WRITERS = 16

@@ -9,7 +9,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from broker.cli import app
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ from consent.errors import Conflict, InvalidInput, NotFound, TierThreeCategory
 from consent.models import ConsentRequest, ConsentRequestAnswer, ConsentStatusEvent, ConsentVersion
 from consent.schemas import AnswerCreate, ConsentRequestCreate
 from consent.service import (
-    answer_request, create_request, decide, list_consents, read_request, transition_to_young_people,
+    answer_request,
+    create_request,
+    decide,
+    list_consents,
+    read_request,
+    transition_to_young_people,
 )
 from tests.consent.builders import NOW, family, make_child, make_consent, make_parent, staff
 

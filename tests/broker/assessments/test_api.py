@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from broker.assessments.service import council_today
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 
 pytestmark = pytest.mark.usefixtures("demo")
 

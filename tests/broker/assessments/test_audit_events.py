@@ -9,19 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.models import AuditEntry
-
+from broker.accounts.models import User
 from broker.assessments import service
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import (
-    AdviceRequestCreate, AdviceRequestUpdate, AssessmentCreate, ClockExceptionCreate, StepCreate,
+    AdviceRequestCreate,
+    AdviceRequestUpdate,
+    AssessmentCreate,
+    ClockExceptionCreate,
+    StepCreate,
 )
 from broker.auth import Principal, Role
 from broker.break_glass import service as break_glass
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassReviewCreate
-from broker.demo import demo_id
-from broker.errors import Forbidden
-from broker.models import User
-from broker.settings import Settings
+from broker.dev.demo import demo_id
+from broker.platform.errors import Forbidden
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from audit.models import AuditEntry
 from broker.assessments.service import council_today
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 
 pytestmark = pytest.mark.usefixtures("demo")
 

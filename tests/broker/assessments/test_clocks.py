@@ -7,8 +7,16 @@ from datetime import date, timedelta
 import pytest
 
 from broker.assessments.clocks import (
-    EXCEPTION_CODES, ClockKind, ClockStatus, ExceptionEffect, RecordedException, annual_review_deadlines,
-    compute_clock, exception_applies, phase_transfer_review_deadline, school_year_group,
+    EXCEPTION_CODES,
+    ClockKind,
+    ClockStatus,
+    ExceptionEffect,
+    RecordedException,
+    annual_review_deadlines,
+    compute_clock,
+    exception_applies,
+    phase_transfer_review_deadline,
+    school_year_group,
 )
 
 DAY0 = date(2026, 9, 7)  # a Monday

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 from tests.broker.assessments.test_api import open_case, org, person, request_advice
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -12,8 +12,8 @@ from broker.assessments import service
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.assessments.schemas import AssessmentCreate
 from broker.auth import Principal, Role
-from broker.db import Database
-from broker.demo import demo_id, seed
+from broker.dev.demo import demo_id, seed
+from broker.platform.db import Database
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -13,9 +13,9 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
-from broker.auth.development import dev_issuer_url, issue_dev_token
-from broker.models import User
-from broker.settings import Settings
+from broker.accounts.models import User
+from broker.dev.identity_keys import dev_issuer_url, issue_dev_token
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -87,7 +87,7 @@ def test_unsigned_alg_none_token_is_401(client, settings, database) -> None:  # 
 
 
 def test_hs256_signed_with_the_public_key_is_401(client, settings, database) -> None:  # type: ignore[no-untyped-def]
-    from broker.keys import rsa_key
+    from broker.platform.keys import rsa_key
 
     public_pem = rsa_key(settings, "dev-identity-provider").public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -112,7 +112,7 @@ def test_tampered_token_is_401(client, settings, database) -> None:  # type: ign
 
 
 def test_token_signed_by_another_key_with_the_same_kid_is_401(client, settings, database) -> None:  # type: ignore[no-untyped-def]
-    from broker.auth.development import dev_signing_key
+    from broker.dev.identity_keys import dev_signing_key
 
     kid = dev_signing_key(settings).kid
     stranger = RSAKey.generate_key(2048)

@@ -14,13 +14,20 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from broker.accounts.models import User
 from broker.app import create_app
-from broker.auth.development import (
-    WEB_CLIENT_ID, DevelopmentProviderRefused, dev_client_secret, dev_issuer_url, dev_jwks,
-    dev_web_redirect_uri, discovery_document, issue_authorization_code, issue_dev_token,
+from broker.dev.identity_keys import (
+    WEB_CLIENT_ID,
+    DevelopmentProviderRefused,
+    dev_client_secret,
+    dev_issuer_url,
+    dev_jwks,
+    dev_web_redirect_uri,
+    discovery_document,
+    issue_authorization_code,
+    issue_dev_token,
 )
-from broker.models import User
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 

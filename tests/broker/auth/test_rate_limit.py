@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from broker.app import create_app
 from broker.auth.rate_limit import RateLimiter
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 
 def test_the_limiter_allows_the_limit_then_says_how_long_to_wait() -> None:

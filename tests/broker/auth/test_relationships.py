@@ -8,10 +8,13 @@ import pytest
 
 from broker.auth import Principal, Role
 from broker.auth.relationships import (
-    acting_organisation, family_subjects, may_see_contact_details_of, subject_in_scope,
+    acting_organisation,
+    family_subjects,
+    may_see_contact_details_of,
+    subject_in_scope,
 )
-from broker.demo import demo_id
-from broker.errors import Forbidden, NotFound
+from broker.dev.demo import demo_id
+from broker.platform.errors import Forbidden, NotFound
 
 pytestmark = pytest.mark.usefixtures("demo")
 

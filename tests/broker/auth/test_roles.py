@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from broker.auth import Principal, Role, require_roles
 from broker.cli import app as cli
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from broker.accounts.models import User
 from broker.auth.sign_in import AccountNotAvailable, account_for, is_safe_next, sign_in_providers
-from broker.models import User
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 STAFF_ISSUER = "https://login.northshire.example.gov.uk"
 FAMILY_ISSUER = "https://id.citizen.example.gov.uk"

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from broker.app import create_app
 from broker.assessments.service import council_today
-from broker.demo import demo_id
-from broker.settings import Settings
+from broker.dev.demo import demo_id
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 

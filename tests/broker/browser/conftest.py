@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from broker.dev.browser import CHROMIUM, DESKTOP, demo_app, free_port, launch_chromium, serving
 from broker.web import assets
-from broker.web.browser import CHROMIUM, DESKTOP, demo_app, free_port, launch_chromium, serving
 from tests.broker.web.example_form import add_example_form
 
 MISSING_CHROMIUM = f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped"

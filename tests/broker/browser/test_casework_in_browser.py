@@ -16,8 +16,8 @@ from audit.models import AuditEntry
 from broker.assessments import service as assessments
 from broker.assessments.schemas import AssessmentCreate
 from broker.auth.principal import Principal, Role
-from broker.demo import demo_id
-from broker.web.browser import DESKTOP, PHONE
+from broker.dev.browser import DESKTOP, PHONE
+from broker.dev.demo import demo_id
 
 from .conftest import AXE_RESULTS, Visitor
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from broker.web.browser import PHONE
+from broker.dev.browser import PHONE
 
 from .conftest import Visitor
 

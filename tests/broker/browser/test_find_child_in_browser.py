@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from broker.web.browser import DESKTOP, PHONE
+from broker.dev.browser import DESKTOP, PHONE
 
 from .conftest import Visitor
 

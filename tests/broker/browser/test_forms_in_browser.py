@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from broker.web.browser import PHONE
+from broker.dev.browser import PHONE
 
 from .conftest import Visitor
 

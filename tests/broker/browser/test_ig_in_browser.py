@@ -8,10 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from broker.auth.development import issue_dev_token
-from broker.demo import demo_id
-from broker.models import User
-from broker.web.browser import PHONE
+from broker.accounts.models import User
+from broker.dev.browser import PHONE
+from broker.dev.demo import demo_id
+from broker.dev.identity_keys import issue_dev_token
 
 pytestmark = pytest.mark.browser
 

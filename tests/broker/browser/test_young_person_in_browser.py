@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from broker import consent_actions
+from broker.accounts.models import User
 from broker.auth.principal import Principal, Role
-from broker.demo import demo_id
-from broker.models import User
-from broker.web.browser import PHONE
+from broker.dev.browser import PHONE
+from broker.dev.demo import demo_id
+from broker.permissions import consent_actions
 from consent.models import Person
 from consent.schemas import ConsentCreate, ScopeRow
 from consent.schooling import young_person_from

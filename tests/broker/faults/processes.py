@@ -19,10 +19,10 @@ import httpx
 from click.testing import Result
 from sqlalchemy import select
 
-from broker.auth.development import issue_dev_token
-from broker.db import Database
-from broker.models import User
-from broker.settings import Settings
+from broker.accounts.models import User
+from broker.dev.identity_keys import issue_dev_token
+from broker.platform.db import Database
+from broker.platform.settings import Settings
 
 POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 

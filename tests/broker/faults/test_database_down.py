@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from broker.db import Database
-from broker.demo import seed
-from broker.migrate import upgrade
-from broker.settings import Settings
+from broker.dev.demo import seed
+from broker.platform.db import Database
+from broker.platform.migrate import upgrade
+from broker.platform.settings import Settings
 from tests.broker.faults.processes import BrokerProcess, PostgresCluster, free_port
 from tests.broker.faults.writes import AMELIA, WriteStream, assert_nothing_half_written, grant_body, stored
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.settings import Settings
+from broker.platform.settings import Settings
 from tests.broker.faults.processes import BrokerProcess, free_port
 from tests.broker.faults.writes import WriteStream, assert_nothing_half_written, stored
 

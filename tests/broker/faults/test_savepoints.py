@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from broker.db import Database
+from broker.platform.db import Database
 from consent.models import Organisation, utcnow
 
 

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from broker.db import Database, normalise_database_url
-from broker.demo import seed
-from broker.demo_case import HOLDERS, PARENT, open_leos_case
+from broker.dev.demo import seed
+from broker.dev.demo_case import HOLDERS, PARENT, open_leos_case
 from broker.gathering.models import GatheredItem
-from broker.settings import Settings
+from broker.platform.db import Database, normalise_database_url
+from broker.platform.settings import Settings
 from tests.broker.faults.processes import BrokerProcess, free_port
 from tests.broker.faults.writes import AMELIA, SCHOOL, SEN, WriteStream, assert_nothing_half_written, grant_body, stored
 

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import create_engine, select
 
 from audit.models import AuditEntry
-from broker.db import normalise_database_url
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import normalise_database_url
 from consent.models import Consent, ConsentStatusEvent
 
 AMELIA = str(demo_id("person:amelia"))

@@ -22,7 +22,9 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -31,16 +33,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis.errors import Unsatisfiable
 from sqlalchemy import Engine, func, select
 
+from broker.accounts.models import OutboxMessage
 from broker.auth import Role
-from broker.db import SessionDep
-from broker.demo import USERS
-from broker.migrate import TARGET_METADATA
-from broker.models import OutboxMessage
+from broker.dev.demo import USERS
+from broker.platform.db import SessionDep
+from broker.platform.migrate import TARGET_METADATA
+from tests.broker.api.test_endpoint_access import endpoints
 from tests.broker.known_ids import known_ids
-from tests.broker.test_endpoint_access import endpoints
 
 # One account of each role (and the EP service, whose caseworkers alone file paper reports).
 ACCOUNTS = {

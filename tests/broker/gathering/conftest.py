@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.broker.gathering.leos_case import open_case
-from tests.broker.test_identity_discovery import served, settings  # noqa: F401
+from tests.broker.identity.test_identity_discovery import served, settings  # noqa: F401
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from broker import consent_actions
-from broker.db import Database
-from broker.demo import _principal, demo_id
+from broker.dev.demo import _principal, demo_id
 from broker.gathering.models import GatheredItem
+from broker.permissions import consent_actions
+from broker.platform.db import Database
 from consent.schemas import ConsentWithdraw
 
 LEO = str(demo_id("person:leo"))

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from broker import consent_actions
-from broker.demo import _principal
+from broker.dev.demo import _principal
 from broker.gathering.models import GatheredItem
+from broker.permissions import consent_actions
 from consent.schemas import ConsentWithdraw
 from tests.broker.gathering.leos_case import assert_ep_advice_withheld, gather, grant, stored_items
 

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from adapters.errors import SourceFailure
 from audit.models import AuditEntry
 from tests.broker.gathering.leos_case import (
-    LEO, assert_ep_advice_withheld, by_source, call, gather, grant, stored_items, withdraw,
+    LEO,
+    assert_ep_advice_withheld,
+    by_source,
+    call,
+    gather,
+    grant,
+    stored_items,
+    withdraw,
 )
 
 

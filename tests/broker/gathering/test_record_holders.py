@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 
 from adapters.models import IdentityLink
 from audit.models import AuditEntry
-from broker import casework
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 from broker.gathering.models import GatheredItem
-from broker.holders import holdings
+from broker.identity.holders import holdings
+from broker.permissions import case_permissions
 from consent.models import Organisation
 from tests.broker.gathering.test_gather_flow import LEO, by_source, call, grant, org
 
@@ -59,7 +59,7 @@ def test_discovery_records_each_childs_school_and_the_case_names_it_as_holder(
     assert _education_link(database, "jordan").held_by == HILLTOP
     with database.sessions() as session:
         registry = app.state.adapters
-        holders = {s.holder_name for s in casework.sources(
+        holders = {s.holder_name for s in case_permissions.sources(
             registry, holdings(session, settings, registry, demo_id("person:jordan")))}
     assert "Hilltop Academy" in holders and "Riverside Primary School" not in holders
 

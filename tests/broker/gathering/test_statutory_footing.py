@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEntry
-from broker.purposes import Purpose, statutory_footing
+from broker.permissions.purposes import Purpose, statutory_footing
 from tests.broker.gathering.leos_case import LEO, by_source, call, grant, open_case
 
 

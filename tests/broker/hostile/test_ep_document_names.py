@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from adapters.models import EpPaperDocument
 from adapters.simulators.pdf import scanned_report
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
 
 LEO = str(demo_id("person:leo"))
 FORM = {"person_id": LEO, "document_type": "ep_report", "title": "EP report (paper file)",

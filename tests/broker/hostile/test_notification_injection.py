@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker import consent_actions
+from broker.accounts.models import OutboxMessage
 from broker.auth import Principal, Role
-from broker.demo import demo_id
-from broker.models import OutboxMessage
-from broker.notifications import single_line
+from broker.dev.demo import demo_id
+from broker.notifications.outbox import single_line
+from broker.permissions import consent_actions
 from consent.models import utcnow
 from consent.schemas import ConsentRequestCreate
 

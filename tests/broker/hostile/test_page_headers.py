@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from tests.broker.api.test_endpoint_access import A_USER_OF, endpoints
 from tests.broker.known_ids import ids_of_subject
-from tests.broker.test_endpoint_access import A_USER_OF, endpoints
 
 # Pages with a policy of their own, tested where they are built.
 OWN_POLICY = {"/api/docs": "Swagger UI, tests/broker/web/test_security_headers.py"}

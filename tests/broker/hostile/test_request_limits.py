@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.demo import demo_id
-from broker.request_limits import nests_deeper_than
+from broker.dev.demo import demo_id
+from broker.platform.request_limits import nests_deeper_than
 
 MiB = 1024 * 1024
 

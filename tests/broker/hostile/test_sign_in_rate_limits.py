@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from broker.app import create_app
 from broker.auth.rate_limit import limit_sign_in
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 LIMIT = 3
 # The endpoints that take a credential or start a sign-in, and must be limited.

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from broker.demo import demo_id
-from broker.models import OutboxMessage
+from broker.accounts.models import OutboxMessage
+from broker.dev.demo import demo_id
 from consent.models import ConsentRequest, utcnow
 from tests.broker.audit_entries import entries_since, next_seq
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from broker.assessments.models import Assessment
 from broker.auth import Principal, Role
-from broker.demo import demo_id
-from broker.encryption.service import RecordEncryption, SealedField
+from broker.dev.demo import demo_id
 from broker.gathering.models import TABLE, GatheredItem
+from broker.records.encryption.service import RecordEncryption, SealedField
 
 LEO = demo_id("person:leo")
 SEN, EPS, CSC = demo_id("org:NCC-SEN"), demo_id("org:NCC-EPS"), demo_id("org:NCC-CSC")

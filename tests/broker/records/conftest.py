@@ -1,3 +1,3 @@
 """The broker served over real HTTP with its embedded simulators (the discovery tests' fixtures)."""
 
-from tests.broker.test_identity_discovery import served, settings  # noqa: F401
+from tests.broker.identity.test_identity_discovery import served, settings  # noqa: F401

@@ -20,15 +20,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from audit.models import AuditEntry
 from adapters.simulators.pdf import scanned_report
-from broker.auth.development import dev_client_secret
-from broker.db import Database
-from broker.demo import demo_id
-from broker.encryption.keyring import load_keyring
+from audit.models import AuditEntry
+from broker.dev.demo import demo_id
+from broker.dev.identity_keys import dev_client_secret
 from broker.gathering.models import GatheredItem
-from broker.logging import JsonFormatter
-from broker.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.platform.db import Database
+from broker.platform.logging import JsonFormatter
+from broker.platform.settings import EMBEDDED_SIMULATOR_SECRET, Settings
+from broker.records.encryption.keyring import load_keyring
 
 LEO = str(demo_id("person:leo"))
 CATEGORIES = ["EP_ADVICE", "SC_ASSESSMENT", "EDU_ATTENDANCE", "EDU_SEN_SUPPORT", "EDU_ADVICE"]

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from audit.models import AuditEntry
 from broker.cli import app as cli
-from broker.db import Database
-from broker.encryption.models import SubjectDataKey
-from broker.encryption.service import RecordEncryption, RecordShredded
-from broker.erasure import RETENTION, apply_retention, expired_items
-from broker.settings import Settings
+from broker.platform.db import Database
+from broker.platform.settings import Settings
+from broker.records.encryption.models import SubjectDataKey
+from broker.records.encryption.service import RecordEncryption, RecordShredded
+from broker.records.erasure import RETENTION, apply_retention, expired_items
 from tests.broker.audit_entries import entries_since, next_seq
 from tests.broker.records.builders import LEO, item_ids, open_case, read_text, store_item
 

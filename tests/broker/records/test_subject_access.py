@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from adapters.models import IdentityLink
 from broker.cli import app as cli
-from broker.db import Database
-from broker.demo import demo_id
-from broker.encryption.service import RecordEncryption, shred_subject
-from broker.settings import Settings
-from broker.subject_access import render_report, subject_access_export
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
+from broker.platform.settings import Settings
+from broker.records.encryption.service import RecordEncryption, shred_subject
+from broker.records.subject_access import render_report, subject_access_export
 from tests.broker.audit_entries import entries_since, next_seq
 from tests.broker.records.builders import LEO, open_case, store_item
 

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from adapters import service as adapters_service
 from adapters.models import EpPaperDocument
 from adapters.simulators.pdf import scanned_report
-from broker import consent_actions, erasure
-from broker.db import Database
-from broker.encryption.documents import PaperDocumentSealer
-from broker.encryption.service import RecordEncryption
-from broker.erasure import WITHDRAWN, apply_retention, expired_items
-from broker.settings import Settings
+from broker.permissions import consent_actions
+from broker.platform.db import Database
+from broker.platform.settings import Settings
+from broker.records import erasure
+from broker.records.encryption.documents import PaperDocumentSealer
+from broker.records.encryption.service import RecordEncryption
+from broker.records.erasure import WITHDRAWN, apply_retention, expired_items
 from consent.models import utcnow
 from consent.schemas import ConsentCreate, ConsentWithdraw, ScopeRow
 from tests.broker.audit_entries import entries_since, next_seq

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from audit.models import AuditEntry
 from broker.assessments.models import Assessment
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 from tests.broker.web.form_helpers import form_token
 
 CASE_ID = demo_id("assessment:oliver")

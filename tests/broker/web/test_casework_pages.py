@@ -4,7 +4,6 @@ asking the family for what is missing, gathering, the bundle and the identity re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -13,8 +12,8 @@ from sqlalchemy import select
 from adapters.models import IdentityLink
 from audit.models import AuditEntry
 from broker.assessments.models import AdviceRequest, Assessment
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 from consent.models import ConsentRequest
 from tests.broker.web.form_helpers import form_token
 

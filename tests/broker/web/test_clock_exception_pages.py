@@ -11,8 +11,8 @@ from sqlalchemy import select
 from audit.models import AuditEntry
 from broker.assessments.clocks import EXCEPTION_CODES
 from broker.assessments.models import Assessment, ClockException
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 from tests.broker.web.form_helpers import date_fields, form_token
 
 CASE_ID = demo_id("assessment:amelia")

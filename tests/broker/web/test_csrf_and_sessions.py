@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from broker.app import create_app
-from broker.settings import Settings
+from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -44,7 +44,7 @@ def test_a_session_ends_after_its_lifetime_whatever_the_cookie_says(browser, web
 
     from sqlalchemy import update
 
-    from broker.models import WebSession
+    from broker.accounts.models import WebSession
     from consent.models import utcnow
 
     _signed_in(browser, web_session)
@@ -93,7 +93,7 @@ def test_a_typed_or_same_origin_post_with_the_token_is_accepted(browser, web_ses
 
 
 def _login_page(client: TestClient, settings: Settings):  # type: ignore[no-untyped-def]
-    from broker.auth.development import WEB_CLIENT_ID, dev_web_redirect_uri
+    from broker.dev.identity_keys import WEB_CLIENT_ID, dev_web_redirect_uri
 
     return client.get("/dev-idp/authorize", params={
         "response_type": "code", "client_id": WEB_CLIENT_ID, "redirect_uri": dev_web_redirect_uri(settings),

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 from consent.models import ConsentRequest
 
 _TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -168,9 +168,9 @@ def test_unticked_information_and_services_are_left_out_of_the_permission(
 ) -> None:
     from datetime import timedelta
 
-    from broker import consent_actions
+    from broker.accounts.models import User
     from broker.auth.dependencies import principal_for
-    from broker.models import User
+    from broker.permissions import consent_actions
     from consent.models import ConsentScope, ConsentVersion, utcnow
     from consent.schemas import ConsentRequestCreate
 

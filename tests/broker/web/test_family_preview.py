@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from adapters.protocol import DataCategory, RecordItem
 from adapters.registry import SourceOutcome
 from audit.models import AuditEntry
-from broker import family_preview
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.families import family_preview
 from broker.gathering.models import GatheredItem
-from broker.holders import Holding
+from broker.identity.holders import Holding
+from broker.platform.db import Database
 from consent.models import ConsentRequest
 
 OLIVER = demo_id("person:oliver")

@@ -9,14 +9,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
 from sqlalchemy import select
 
 from audit.models import AuditEntry
-from broker.children.service import normalise_identifier
-from broker.db import Database
-from broker.demo import demo_id
-
+from broker.dev.demo import demo_id
+from broker.identity.children.service import normalise_identifier
+from broker.platform.db import Database
 
 _TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from audit.models import AuditEntry
-from broker.db import Database
-from broker.demo import demo_id
-from broker.models import User
+from broker.accounts.models import User
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 from broker.web.casework import SOURCE_STATUS
 from consent.models import Organisation
-from tests.broker.test_identity_discovery import served, settings  # noqa: F401  (the sources answer over HTTP)
+from tests.broker.identity.test_identity_discovery import served, settings  # noqa: F401  (the sources answer over HTTP)
 from tests.broker.web.form_helpers import form_token
 
 _RESULT = re.compile(r"^/assessments/([0-9a-f-]{36})/gathers/([0-9a-f-]{36})$")

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from audit.models import AuditEntry
-from broker.db import Database
-from broker.demo import demo_id
+from broker.dev.demo import demo_id
+from broker.platform.db import Database
 
 _TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 PAGES = ["/ig/audit", "/ig/integrity", "/ig/break-glass", "/ig/reports"]

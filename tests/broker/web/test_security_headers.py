@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from broker.app import create_app
-from broker.settings import Settings
+from broker.platform.settings import Settings
 from broker.web.security import content_security_policy, govuk_template_script, script_hash
 
 

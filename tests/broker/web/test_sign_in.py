@@ -21,8 +21,8 @@ import uvicorn
 
 from broker.app import create_app
 from broker.auth.sessions import SESSION_COOKIE
-from broker.demo import demo_id, seed
-from broker.settings import Settings
+from broker.dev.demo import demo_id, seed
+from broker.platform.settings import Settings
 
 
 def _free_port() -> int:

@@ -1,0 +1,96 @@
+"""Before a family answers a request: what each service named in it would release, shown as the
+items' titles, dates and kinds, never their contents.
+
+The source systems describe their items for the preview (``SourceAdapter.describe``: the EP
+system from its document list, sending no report), and the descriptions are dropped once the page
+is built: nothing is stored, and nothing reaches staff.  The preview itself is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from adapters.protocol import FetchContext, releasable, requestable
+from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
+from audit.events import AuditEvent
+from broker.audit_trail.auditing import record
+from broker.auth import Principal
+from broker.families.family_view import category_label
+from broker.identity.holders import holdings
+from broker.platform.errors import NotFound
+from broker.platform.logging import current_request_id
+from broker.platform.settings import Settings
+from consent import repository as consent_repository
+
+KINDS = {"application/pdf": "A document (PDF)", "image/jpeg": "A scanned page", "image/png": "A scanned page"}
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    title: str
+    dated: date | None
+    kind: str
+    category: str
+
+
+@dataclass
+class ServicePreview:
+    name: str
+    items: list[PreviewItem] = field(default_factory=list)
+    unavailable: bool = False
+
+
+def preview(session: Session, who: Principal, settings: Settings, registry: AdapterRegistry,
+            subject_id: uuid.UUID, request_id: uuid.UUID) -> list[ServicePreview]:
+    """What each service in the request would release for the categories asked, as titles, dates
+    and kinds of item.  A service that cannot be reached, or whose record of the child is not
+    linked yet, is shown as such; an item of a category never shared on permission never shows."""
+    asked = consent_repository.consent_request(session, request_id)
+    if asked is None or asked.subject_id != subject_id:
+        raise NotFound("There is no request with that id.")
+    categories = [c.value for c in requestable(asked.categories)]
+    holder_ids = [uuid.UUID(str(h)) for h in asked.holder_organisation_ids]
+    names = consent_repository.names_of_organisations(session, holder_ids)
+    held = [h for h in holdings(session, settings, registry, subject_id) if h.holder_id in holder_ids
+            and any(registry.get(h.source_system).supports(c) for c in categories)]
+    asking = [h for h in held if h.refs]
+    context = FetchContext(purpose=asked.purpose, requesting_user=who.username, request_id=current_request_id())
+
+    async def ask_each() -> list[dict[str, SourceOutcome]]:
+        return await asyncio.gather(*(fetch_from_all(
+            registry, {h.source_system: list(h.refs)}, categories, context,
+            deadline_seconds=settings.gather_source_timeout_seconds, describe_only=True) for h in asking))
+
+    # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
+    answers = asyncio.run(ask_each()) if asking else []
+    outcomes = {h: answer.get(h.source_system) for h, answer in zip(asking, answers, strict=True)}
+    previews = []
+    for holder in holder_ids:
+        shown = ServicePreview(names.get(holder, "another service"))
+        mine = [h for h in held if h.holder_id == holder]
+        for h in mine:
+            outcome = outcomes.get(h)
+            if outcome is None or outcome.status != "ok":
+                shown.unavailable = True
+                continue
+            for item in releasable(outcome.items):
+                if item.category.value in categories:
+                    shown.items.append(PreviewItem(item.title, item.effective_date,
+                                                   KINDS.get(item.media_type or "", "A record"), category_label(item.category.value)))
+        if not mine:
+            shown.unavailable = True
+        shown.items.sort(key=lambda i: (i.dated or date.min), reverse=True)
+        previews.append(shown)
+    record(session, AuditEvent(
+        event_type="records.previewed", outcome="success", actor_user_id=str(who.user_id),
+        actor_username=who.username, actor_role=who.role.value, subject_id=str(subject_id), purpose=asked.purpose,
+        request_id=current_request_id(), details={
+            "consent_request_id": str(request_id), "categories": categories,
+            "sources_asked": sorted({h.source_system for h in asking}), "items_shown": sum(len(p.items) for p in previews),
+        }))
+    return previews

@@ -1,0 +1,86 @@
+"""Finding a child: what a search needs, and what it shows of each match."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from audit.events import AuditEvent
+from broker.audit_trail import auditing
+from broker.auth.principal import Principal
+from broker.identity.children import repository
+from broker.platform.logging import current_request_id
+
+# Identifiers a caseworker may type: an NHS number (10 digits, often written 3-3-4) or a UPN.
+_NHS_NUMBER = re.compile(r"^\d{10}$")
+_UPN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    person_id: uuid.UUID
+    name: str
+    date_of_birth: date | None
+    nhs_number: str | None
+    upn: str | None
+
+
+def normalise_identifier(text: str) -> tuple[str, str] | None:
+    """``("nhs_number", digits)`` or ``("upn", upper-case)`` for what was typed, else ``None``."""
+    compact = re.sub(r"[\s-]", "", text).upper()
+    if _NHS_NUMBER.match(compact):
+        return "nhs_number", compact
+    if _UPN.match(compact):
+        return "upn", compact
+    return None
+
+
+def find_children(
+    session: Session, *, name: str = "", born: date | None = None, identifier: tuple[str, str] | None = None,
+) -> list[ChildSummary]:
+    """Children matching an identifier exactly, or a date of birth and every word of a name."""
+    if identifier is not None:
+        people = repository.subjects_with_identifier(session, [identifier[0]], identifier[1])
+    elif born is not None and name.strip():
+        words = [_LIKE_SPECIALS.sub(r"\\\1", w) for w in name.split()]
+        people = repository.subjects_born_on(session, born, words)
+    else:
+        return []
+    identifiers = repository.identifiers_of(session, [p.id for p in people])
+    return [
+        ChildSummary(
+            person_id=p.id, name=f"{p.given_name} {p.family_name}", date_of_birth=p.date_of_birth,
+            nhs_number=identifiers[p.id].get("nhs_number"), upn=identifiers[p.id].get("upn"),
+        )
+        for p in people
+    ]
+
+
+def search_children(
+    session: Session, caller: Principal, *, name: str = "", born: date | None = None,
+    identifier: tuple[str, str] | None = None,
+) -> list[ChildSummary]:
+    """``find_children`` for a member of staff, written to the audit log with what it found.
+
+    The entry names the children found (by id) and how they were looked for, never the name, date
+    of birth or number typed in.
+    """
+    found = find_children(session, name=name, born=born, identifier=identifier)
+    auditing.record(session, AuditEvent(
+        event_type="child.searched", outcome="success",
+        actor_user_id=str(caller.user_id), actor_username=caller.username, actor_role=caller.role.value,
+        actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
+        subject_id=str(found[0].person_id) if len(found) == 1 else None,
+        request_id=current_request_id(),
+        details={
+            "searched_by": identifier[0] if identifier else "name_and_date_of_birth",
+            "found": len(found),
+            "subject_ids": [str(child.person_id) for child in found],
+        },
+    ))
+    return found
