@@ -54,6 +54,7 @@ from broker.assessments.schemas import (
 from broker.audit_trail import auditing
 from broker.auth import Principal, Role
 from broker.break_glass import repository as break_glass_repository
+from broker.gathering.repository import hold_subject
 from broker.gathering.service import decide_release
 from broker.permissions.consent_actions import actor_of
 from broker.permissions.purposes import Purpose, purpose_permitted
@@ -65,6 +66,8 @@ COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 
 # A case is opened for the statutory needs assessment; other purposes have their own paths.
 CASE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT})
+# The kinds of organisation whose staff open cases (see may_open_cases).
+CASE_OPENING_KINDS = frozenset({"sen_team"})
 
 ADVICE_REGULATION: dict[AdviceType, str] = {
     AdviceType.family_views: "reg 6(1)(a)",
@@ -136,10 +139,16 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
     organisation = repository.get_organisation(session, principal.organisation_id) if principal.organisation_id else None
     if not purpose_permitted(organisation.kind if organisation else None, data.purpose):
         raise Forbidden(f"Your organisation may not act for the purpose {data.purpose.value}.")
+    if not may_open_cases(organisation.kind if organisation else None):
+        raise Forbidden("Only the council's SEN team opens EHC needs assessment cases.")
     if data.purpose not in CASE_PURPOSES:
         raise InvalidInput("An assessment case is opened for the purpose EHC_NEEDS_ASSESSMENT.")
     if repository.get_subject(session, data.subject_id) is None:
         raise NotFound("No child or young person with this id.")
+    # Held like a withdrawal or a gather: two caseworkers opening a case for the same child at once
+    # take turns, and the second finds the first's case.
+    hold_subject(session, data.subject_id)
+    _refuse_second_case(session, data.subject_id, data.purpose.value)
     _not_future(data.received_on, today, "The date the request was received")
     assert organisation is not None
     officer = _caseworker_of(session, organisation.id, data.case_officer_user_id or principal.user_id).id
@@ -153,6 +162,35 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
     _audit(session, principal, "assessment.opened", assessment, received_on=data.received_on.isoformat(),
            case_officer_user_id=str(officer) if officer != principal.user_id else None)
     return assessment
+
+
+def may_open_cases(organisation_kind: str | None) -> bool:
+    """Whether staff of an organisation of this kind open EHC needs assessment cases: the council's
+    SEN team only (Children and Families Act 2014 s.36: the local authority assesses); advice givers
+    and social care take part in a case but do not open one."""
+    return organisation_kind in CASE_OPENING_KINDS
+
+
+def _refuse_second_case(session: Session, subject_id: uuid.UUID, purpose: str) -> None:
+    """409 naming the open case when the child already has one for ``purpose``."""
+    existing = repository.open_case_of(session, subject_id, purpose)
+    if existing is not None:
+        raise Conflict(f"This child already has an open case for this purpose: {existing.reference}. "
+                       "Work on that case, or close it before opening another.",
+                       extra={"assessment_id": str(existing.id), "reference": existing.reference})
+
+
+def open_case_for(session: Session, principal: Principal, subject_id: uuid.UUID, purpose: str) -> Assessment | None:
+    """Before the open form: 403 unless the caller's organisation opens cases; else the child's open
+    case for ``purpose`` (run by the caller's organisation), if there is one, so the form can send
+    the caseworker to it instead of opening a second."""
+    organisation = repository.get_organisation(session, principal.organisation_id) if principal.organisation_id else None
+    if not may_open_cases(organisation.kind if organisation else None):
+        raise Forbidden("Only the council's SEN team opens EHC needs assessment cases.")
+    existing = repository.open_case_of(session, subject_id, purpose)
+    if existing is None or existing.organisation_id != principal.organisation_id:
+        return None
+    return existing
 
 
 def hand_over(session: Session, principal: Principal, assessment_id: uuid.UUID, data: CaseOfficerChange) -> Assessment:
