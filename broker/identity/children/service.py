@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
-from broker.audit_trail import auditing
 from broker.assessments import repository as assessments_repository
 from broker.assessments.service import may_open_cases
+from broker.audit_trail import auditing
 from broker.auth.principal import Principal, Role
 from broker.identity.children import repository
 from broker.platform.logging import current_request_id
