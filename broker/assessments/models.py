@@ -50,6 +50,8 @@ class Assessment(Base):
     decision_on: Mapped[date | None] = mapped_column(Date)
     decision: Mapped[str | None] = mapped_column(String(16))
     no_plan_notice_on: Mapped[date | None] = mapped_column(Date)
+    # The draft plan sent to the family: they have at least 15 days to comment (reg 13(1)).
+    draft_plan_on: Mapped[date | None] = mapped_column(Date)
     final_plan_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
