@@ -167,7 +167,7 @@ def check_decision(data: ReleaseDecisionCreate, session: SessionDep, caller: Cas
     audited.  Each category: released or not, which items (all, named documents, or the advice
     written for the assessment), the basis in words (the council's statutory duty, the family's
     permission with its version, or safeguarding), whether the family may be asked, and why."""
-    return consent_actions.decide(session, caller, data, data.at or utcnow())
+    return consent_actions.decide(session, caller, data, data.at or utcnow(), assessment_id=data.assessment_id)
 
 
 @well_known.get("/.well-known/consent-receipt-keys.json")

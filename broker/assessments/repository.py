@@ -220,3 +220,10 @@ def get_clock_exception(session: Session, assessment_id: uuid.UUID, exception_id
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
+
+
+def open_cases_of(session: Session, subject_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str) -> list[Assessment]:
+    """The child's open cases run by ``organisation_id`` for ``purpose``, newest received first."""
+    return list(session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.organisation_id == organisation_id,
+        Assessment.purpose == purpose, Assessment.status == "open").order_by(Assessment.received_on.desc())))

@@ -22,7 +22,7 @@ from broker.auth import Principal
 from broker.gathering.repository import hold_subject
 from broker.notifications.outbox import Notifier
 from broker.permissions import release_policy
-from broker.permissions.release_schemas import ReleaseCategoryRead, ReleaseDecisionCreate, ReleaseDecisionRead
+from broker.permissions.release_schemas import ReleaseCategoryRead, ReleaseDecisionRead
 from broker.platform.errors import InvalidInput, NotFound
 from broker.platform.logging import current_request_id
 from consent import repository as consent_repository
@@ -36,6 +36,7 @@ from consent.schemas import (
     ConsentRequestCreate,
     ConsentRequestRead,
     ConsentWithdraw,
+    DecisionCreate,
 )
 from consent.service import Actor
 
@@ -174,19 +175,20 @@ def answer(session: Session, who: Principal, request_id: uuid.UUID, data: Answer
     return request, consent
 
 
-def decide(session: Session, who: Principal, data: ReleaseDecisionCreate, at: datetime) -> ReleaseDecisionRead:
+def decide(session: Session, who: Principal, data: DecisionCreate, at: datetime, *,
+           assessment_id: uuid.UUID | None = None) -> ReleaseDecisionRead:
     """What the holder may release to the recipient, per category, by the release policy (the
     one every gather and reading uses), with its basis; nothing is fetched, and the decision is
     audited.  With ``assessment_id`` (one of the caller's organisation's cases), advice the case
     sought from the holder counts as sought."""
     service.decide(session, data.subject_id, data.recipient_organisation_id, data.purpose, data.categories,
                    data.holder_organisation_id, at)  # refuses unknown codes, subjects and organisations
-    if data.assessment_id is not None:
-        case = assessment_repository.get_assessment(session, data.assessment_id)
+    if assessment_id is not None:
+        case = assessment_repository.get_assessment(session, assessment_id)
         if case is None or case.organisation_id != who.organisation_id or case.subject_id != data.subject_id:
             raise NotFound("There is no assessment with that id among your team's cases for this child.")
     to = release_policy.recipient(session, subject_id=data.subject_id, organisation_id=data.recipient_organisation_id,
-                                  purpose=data.purpose, at=at, user_id=who.user_id, assessment_id=data.assessment_id)
+                                  purpose=data.purpose, at=at, user_id=who.user_id, assessment_id=assessment_id)
     answers = [ReleaseCategoryRead.of(r)
                for r in release_policy.decide(session, to, data.holder_organisation_id, data.categories)]
     permitted = [c.category for c in answers if c.permitted]

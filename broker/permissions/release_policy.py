@@ -70,6 +70,7 @@ ADVICE_CATEGORIES = frozenset(ADVICE_CATEGORY.values())
 _ADVICE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT.value, Purpose.EHC_ANNUAL_REVIEW.value})
 _ADVICE_RECIPIENTS = frozenset({"sen_team"})
 _SAFEGUARDING_RECIPIENTS = frozenset({"social_care"})
+_STATUTORY_HOLDERS = frozenset({"school"})
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,9 @@ def decide(session: Session, to: Recipient, holder_id: uuid.UUID, categories: Se
     carried = [c for c in wanted if c not in _RESTRICTED]
     decided = {c.category: c for c in consent_service.decide(
         session, to.subject_id, to.organisation_id, to.purpose, carried, holder_id, to.at).categories} if carried else {}
+    # The records the law lets the SEN team take are a school's own: another holder's (an EP
+    # service's education advice, say) rest on the family's permission.
+    from_school = gathering_repository.organisation_kind(session, holder_id) in _STATUTORY_HOLDERS
     rulings = []
     for code in wanted:
         if code in _RESTRICTED:
@@ -240,7 +244,7 @@ def decide(session: Session, to: Recipient, holder_id: uuid.UUID, categories: Se
             continue
         advice = (to.case_reference if code in ADVICE_CATEGORIES and (holder_id, code) in to.advice_sought
                   and to.purpose in _ADVICE_PURPOSES and to.kind in _ADVICE_RECIPIENTS else None)
-        rulings.append(Ruling(code, holder_id, decided[code], statutory=statutory_footing(to.purpose, to.kind, code), advice_for=advice,
+        rulings.append(Ruling(code, holder_id, decided[code], statutory=statutory_footing(to.purpose, to.kind, code) if from_school else None, advice_for=advice,
                               safeguarding=to.safeguarding_access))
     return rulings
 
