@@ -226,6 +226,15 @@ def recipient(session: Session, *, subject_id: uuid.UUID, organisation_id: uuid.
     return Recipient(subject_id, organisation_id, kind, purpose, at, reference, sought, glass)
 
 
+def recipient_with_open_case(session: Session, *, subject_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str,
+                             at: datetime) -> Recipient:
+    """The recipient as its newest open case for the child and purpose (if any) sees it: advice
+    that case sought counts as sought.  For the family's pages, which ask about no one case."""
+    cases = assessment_repository.open_cases_of(session, subject_id, organisation_id, purpose)
+    return recipient(session, subject_id=subject_id, organisation_id=organisation_id, purpose=purpose, at=at,
+                     assessment_id=cases[0].id if cases else None)
+
+
 def decide(session: Session, to: Recipient, holder_id: uuid.UUID, categories: Sequence[str]) -> list[Ruling]:
     """Per category, what ``holder_id`` may release to ``to``: the rulings ``Ruling.item`` applies
     to each item.  Tier 3 categories are ruled out without asking anything."""
