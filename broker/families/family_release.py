@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from broker.auth.principal import Principal
 from broker.gathering import repository as gathering_repository
-from broker.gathering.service import facts_of
 from broker.permissions import release_policy
 from broker.permissions.consent_actions import actor_of
 from broker.permissions.release_policy import Basis, Recipient
@@ -75,20 +74,9 @@ def statutory_shares(session: Session, principal: Principal, subject_id: uuid.UU
     rests on the duty now.  The family is told this; it is never theirs to agree to or withdraw."""
     consent_service.subjects_visible_to(session, actor_of(principal), subject_id)
     at = utcnow()
-    recipients: dict[tuple[uuid.UUID, str, uuid.UUID | None], Recipient] = {}
     groups: dict[tuple[uuid.UUID, uuid.UUID, str, str], list[datetime]] = {}
     reasons: dict[tuple[uuid.UUID, uuid.UUID, str, str], str] = {}
-    for item, recipient_id in gathering_repository.stored_with_recipients(session, subject_id):
-        if recipient_id is None:
-            continue
-        # As the case that gathered it sees it: advice written for that case is its own.
-        asked_as = (recipient_id, item.purpose, item.assessment_id)
-        if asked_as not in recipients:
-            recipients[asked_as] = release_policy.recipient(
-                session, subject_id=subject_id, organisation_id=recipient_id, purpose=item.purpose, at=at,
-                assessment_id=item.assessment_id)
-        to = recipients[asked_as]
-        answer = release_policy.decide_items(session, to, item.holder_organisation_id, [facts_of(item)])[0]
+    for item, recipient_id, answer in release_policy.stored_releases(session, subject_id, at):
         if answer.released and answer.basis is Basis.statutory_duty:
             key = (item.holder_organisation_id, recipient_id, item.category, item.purpose)
             groups.setdefault(key, []).append(item.retrieved_at)

@@ -28,7 +28,7 @@ from broker.identity.holders import holdings
 from broker.identity.linking import link_event
 from broker.permissions import release_policy
 from broker.permissions.purposes import Purpose, purpose_permitted
-from broker.permissions.release_policy import ItemFacts, Recipient, Release, Ruling
+from broker.permissions.release_policy import Recipient, Release, Ruling, facts_of
 from broker.platform.db import Database
 from broker.platform.errors import Forbidden, InvalidInput
 from broker.platform.logging import current_request_id
@@ -129,13 +129,6 @@ def _status(outcomes: list[SourceOutcome]) -> tuple[str, str | None]:
     if failed is None:
         return "ok", None
     return ("timeout" if failed.reason == "timeout" else "down"), failed.detail
-
-
-def facts_of(item: RecordItem | GatheredItem) -> ItemFacts:
-    """What the release policy needs to know of an item, fetched or stored."""
-    if isinstance(item, RecordItem):
-        return ItemFacts(item.category.value, item.source_record_id, item.written_for)
-    return ItemFacts(item.category, item.source_record_id, item.written_for)
 
 
 def recipient_of(session: Session, who: Principal, subject_id: uuid.UUID, purpose: str, at: datetime,

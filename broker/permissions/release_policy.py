@@ -28,11 +28,12 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from adapters.protocol import RESTRICTED_CATEGORIES, DataCategory
+from adapters.protocol import RESTRICTED_CATEGORIES, DataCategory, RecordItem
 from broker.assessments import repository as assessment_repository
 from broker.assessments.schemas import AdviceType
 from broker.break_glass import repository as break_glass_repository
 from broker.gathering import repository as gathering_repository
+from broker.gathering.models import GatheredItem
 from broker.permissions.purposes import Purpose, statutory_footing
 from consent import service as consent_service
 from consent.service import CategoryDecision
@@ -256,6 +257,32 @@ def decide(session: Session, to: Recipient, holder_id: uuid.UUID, categories: Se
         rulings.append(Ruling(code, holder_id, decided[code], statutory=statutory_footing(to.purpose, to.kind, code) if from_school else None, advice_for=advice,
                               safeguarding=to.safeguarding_access))
     return rulings
+
+
+def facts_of(item: RecordItem | GatheredItem) -> ItemFacts:
+    """What the policy needs to know of an item, fetched or stored."""
+    if isinstance(item, RecordItem):
+        return ItemFacts(item.category.value, item.source_record_id, item.written_for)
+    return ItemFacts(item.category, item.source_record_id, item.written_for)
+
+
+def stored_releases(session: Session, subject_id: uuid.UUID,
+                    at: datetime) -> list[tuple[GatheredItem, uuid.UUID, Release]]:
+    """Each of the child's stored items, the organisation that gathered it, and its release now to
+    it, for the purpose and the case it was gathered for (advice written for that case is its
+    own): what the family's pages and the subject access export say of each item."""
+    asked: dict[tuple[uuid.UUID, str, uuid.UUID | None], Recipient] = {}
+    answers = []
+    for item, organisation_id in gathering_repository.stored_with_recipients(session, subject_id):
+        if organisation_id is None:
+            continue
+        key = (organisation_id, item.purpose, item.assessment_id)
+        if key not in asked:
+            asked[key] = recipient(session, subject_id=subject_id, organisation_id=organisation_id,
+                                   purpose=item.purpose, at=at, assessment_id=item.assessment_id)
+        answers.append((item, organisation_id,
+                        decide_items(session, asked[key], item.holder_organisation_id, [facts_of(item)])[0]))
+    return answers
 
 
 def decide_items(session: Session, to: Recipient, holder_id: uuid.UUID,
