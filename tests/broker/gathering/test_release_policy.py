@@ -199,13 +199,31 @@ def test_the_eps_advice_for_this_case_is_released_on_the_duty_and_earlier_report
     assert decided["categories"][0]["released_items"] == "advice_for_this_assessment"
     assert decided["categories"][0]["basis"] == "public_task" and decided["categories"][0]["family_may_be_asked"]
 
+    # Asked for the earlier reports, the family's preview first says what is shared already and why.
+    asked = call("POST", f"{served}/api/v1/consent-requests", sen, json={
+        "subject_id": LEO, "basis": "confidentiality", "purpose": "EHC_NEEDS_ASSESSMENT", "categories": ["EP_ADVICE"],
+        "holder_organisation_ids": [org("NCC-EPS")], "recipient_organisation_ids": [org("NCC-SEN")],
+        "why": "Earlier reports show how Leo has progressed.", "valid_for_days": 365,
+        "if_declined": "The assessment goes ahead on the new advice.", "expires_at": "2099-01-01T00:00:00Z"})
+    assert asked.status_code == 201, asked.text
+    cookies, token = web_session("emma.walsh")
+    with TestClient(app, base_url="https://testserver") as browser:
+        browser.cookies.update(cookies)
+        preview = browser.get(f"/family/{LEO}/requests/{asked.json()['id']}/preview")
+        assert preview.status_code == 200, preview.text
+        text = html.unescape(preview.text)
+        already = text.split('id="already-', 1)[1].split("</ul>", 1)[0]
+        would_add = text.split('id="would-add-', 1)[1].split("</ul>", 1)[0]
+        assert text.index("Already shared") < text.index("What a yes would add")
+        assert "Psychological advice" in already and "Shared on" in already and "reg 6(1)" in already
+        assert "Educational psychology report" in would_add and "Nothing has been shared yet" not in text
+
     # With the family's permission the earlier reports follow; the advice stays on the duty.
     consent_id = _grant(served, emma, [_ep_row("EHC_NEEDS_ASSESSMENT", "NCC-SEN")])
     second = gather(served, sen, case_id, ["EP_ADVICE"])
     assert _released(second.json()) == {advice: "public_task", LEOS_EP_REPORT: "permission"}
 
     # Withdrawing says what stops and what does not, and the bundle then serves the advice alone.
-    cookies, token = web_session("emma.walsh")
     with TestClient(app, base_url="https://testserver") as browser:
         browser.cookies.update(cookies)
         form = browser.get(f"/family/{LEO}/permissions/{consent_id}/withdraw")
