@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from broker.auth import Principal, Role, require_roles
+from broker.families import family_release
 from broker.permissions import consent_actions
 from broker.permissions.release_schemas import ReleaseDecisionCreate, ReleaseDecisionRead
 from broker.platform.db import SessionDep
@@ -144,6 +145,8 @@ def signed_receipt(
         controller=receipts.Controller(controller.name, controller.contact_email, public_url),
         withdraw_url=f"{public_url}/consents/{consent.id}", event=event,
     )
+    # What the release policy releases on the statutory duty, whatever this permission says.
+    receipt["notOnThisPermission"] = family_release.not_resting_on(session, consent)
     key = ed25519_key(request.app.state.settings, "receipts")
     return ReceiptRead(receipt=receipt, jws=receipts.sign_receipt(receipt, key),
                        keys_url=f"{public_url}/.well-known/consent-receipt-keys.json")

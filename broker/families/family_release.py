@@ -47,6 +47,7 @@ class Effect:
     holder: str
     recipient: str
     why: str
+    statutory: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,12 @@ def _effects(session: Session, consent: ConsentRead) -> WithdrawalEffects:
         if ruling.statutory:
             continues.append(Effect(*effect, "The law requires the council to gather it for "
                                     f"{release_policy.purpose_label(row.purpose)}, whatever you decide: it never "
-                                    "rested on your permission."))
+                                    "rested on your permission.", statutory=True))
             continue
         if ruling.advice_for:
             continues.append(Effect(*effect, "Only the advice written for the assessment "
-                                    f"({ruling.advice_for}) carries on: the law requires the council to gather it."))
+                                    f"({ruling.advice_for}) carries on: the law requires the council to gather it.",
+                                    statutory=True))
         if _covered_by_another(others, row):
             continues.append(Effect(*effect, "Another permission you or someone else with parental responsibility "
                                     "gave still covers it, until that one is withdrawn or ends."))
@@ -129,6 +131,15 @@ def _effects(session: Session, consent: ConsentRead) -> WithdrawalEffects:
     held = sum(1 for item, _ in gathering_repository.stored_with_recipients(session, consent.subject_id)
                if item.consent_id == consent.id)
     return WithdrawalEffects(stops, continues, held)
+
+
+def not_resting_on(session: Session, consent: ConsentRead) -> list[dict[str, str]]:
+    """For a permission's receipt: what its scope names that the release policy releases on the
+    council's statutory duty now, whatever the permission says (the family was never asked for
+    it and cannot withdraw it), each with why."""
+    effects = _effects(session, consent)
+    return [{"category": e.category, "holder": e.holder, "recipient": e.recipient, "basis": Basis.statutory_duty.value,
+             "why": e.why} for e in effects.continues if e.statutory]
 
 
 def _covered_by_another(others: list[ConsentRead], row: ScopeRow) -> bool:

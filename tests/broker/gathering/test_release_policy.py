@@ -222,6 +222,11 @@ def test_the_eps_advice_for_this_case_is_released_on_the_duty_and_earlier_report
     consent_id = _grant(served, emma, [_ep_row("EHC_NEEDS_ASSESSMENT", "NCC-SEN")])
     second = gather(served, sen, case_id, ["EP_ADVICE"])
     assert _released(second.json()) == {advice: "public_task", LEOS_EP_REPORT: "permission"}
+    # Its receipt says what does not rest on it.
+    receipt = call("GET", f"{served}/api/v1/consents/{consent_id}/receipt", emma)
+    assert receipt.status_code == 200, receipt.text
+    [duty] = receipt.json()["receipt"]["notOnThisPermission"]
+    assert duty["basis"] == "public_task" and f"advice written for the assessment ({reference})" in duty["why"]
 
     # Withdrawing says what stops and what does not, and the bundle then serves the advice alone.
     with TestClient(app, base_url="https://testserver") as browser:
