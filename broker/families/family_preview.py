@@ -96,10 +96,10 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
                 shown.unavailable = True
                 continue
             wanted = [item for item in releasable(outcome.items) if item.category.value in categories]
-            answers = [release_policy.decide_items(session, to, holder, [facts_of(i) for i in wanted])
-                       for to in recipients]
+            released = [release_policy.decide_items(session, to, holder, [facts_of(i) for i in wanted])
+                        for to in recipients]
             for n, item in enumerate(wanted):
-                now = [a[n] for a in answers]
+                now = [r[n] for r in released]
                 shown_item = PreviewItem(item.title, item.effective_date, KINDS.get(item.media_type or "", "A record"),
                                          category_label(item.category.value))
                 if now and all(a.released for a in now):

@@ -34,7 +34,7 @@ from broker.assessments.schemas import AdviceType
 from broker.break_glass import repository as break_glass_repository
 from broker.gathering import repository as gathering_repository
 from broker.gathering.models import GatheredItem
-from broker.permissions.purposes import Purpose, statutory_footing
+from broker.permissions.purposes import statutory_footing
 from consent import service as consent_service
 from consent.service import CategoryDecision
 from consent.vocabulary import DATA_CATEGORIES, PURPOSES
@@ -68,9 +68,10 @@ ADVICE_CATEGORY: dict[AdviceType, str] = {
     AdviceType.preparing_for_adulthood: "PFA_ADVICE",
 }
 ADVICE_CATEGORIES = frozenset(ADVICE_CATEGORY.values())
-_ADVICE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT.value, Purpose.EHC_ANNUAL_REVIEW.value})
+_ADVICE_PURPOSES = frozenset({"EHC_NEEDS_ASSESSMENT", "EHC_ANNUAL_REVIEW"})
 _ADVICE_RECIPIENTS = frozenset({"sen_team"})
 _SAFEGUARDING_RECIPIENTS = frozenset({"social_care"})
+_SAFEGUARDING_PURPOSE = "SAFEGUARDING"
 _STATUTORY_HOLDERS = frozenset({"school"})
 
 
@@ -222,7 +223,7 @@ def recipient(session: Session, *, subject_id: uuid.UUID, organisation_id: uuid.
                 for a in assessment_repository.advice_requests_for(session, [assessment_id]).get(assessment_id, [])
                 if a.organisation_id is not None and a.status != "declined"
                 and AdviceType(a.advice_type) in ADVICE_CATEGORY)
-    glass = (purpose == Purpose.SAFEGUARDING.value and user_id is not None and kind in _SAFEGUARDING_RECIPIENTS
+    glass = (purpose == _SAFEGUARDING_PURPOSE and user_id is not None and kind in _SAFEGUARDING_RECIPIENTS
              and break_glass_repository.active_access(session, user_id, subject_id, at) is not None)
     return Recipient(subject_id, organisation_id, kind, purpose, at, reference, sought, glass)
 
