@@ -121,6 +121,8 @@ class EpDocument:
     document_date: date
     scanned: bool
     released: bool = True
+    # The council's case reference when the document is advice written for that assessment.
+    written_for: str | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
 from broker.auth import Principal, Role, require_roles
 from broker.gathering import service
+from broker.gathering.case_gather import gather_case
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.repository import organisation_kind
 from broker.gathering.schemas import BundleRead, GatherRead, GatherRequest, RecordRequestCreate
@@ -33,27 +34,20 @@ def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):
     return assessment
 
 
-def _own_case_released(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    case = _own_case(session, caller, assessment_id)
-    # The gather runs its own short transactions; the request's connection is not held while
-    # the sources answer.
-    release_connection(session)
-    return case
-
-
 @router.post("/assessments/{assessment_id}/gather", response_model=GatherRead, responses=_NOT_FOUND)
 async def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request, caller: Caseworker,
                  session: SessionDep, database: DatabaseDep, encryption: RecordEncryptionDep) -> GatherRead:
-    """Gather the case's records from every source system at once, under the family's permissions
-    (and, for a school's education records, the council's statutory footing).
+    """Find the child in every source system, then gather the case's records from them all at
+    once, each item released by the release policy: the council's statutory duty (the school's
+    records, advice sought for this assessment), the family's permission, or safeguarding.
 
     Per source: what was released (with provenance and the basis it was released on), what was
     withheld and why, which permission is missing, and whether the source answered.  Gathering
-    again fills any gap without duplicates; two gathers at once store each item once."""
-    case = await run_in_threadpool(_own_case_released, session, caller, assessment_id)
-    result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
-                                  encryption, subject_id=case.subject_id, purpose=case.purpose,
-                                  categories=body.categories, assessment_id=case.id, case_reference=case.reference)
+    again fills any gap without duplicates; two gathers at once store each item once.  The case
+    page's Gather does exactly the same."""
+    await run_in_threadpool(release_connection, session)
+    result = await gather_case(database, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                               assessment_id=assessment_id, categories=body.categories)
     return GatherRead.of(result)
 
 
@@ -79,7 +73,8 @@ def read_bundle(assessment_id: uuid.UUID, caller: Caseworker, session: SessionDe
     """The gathered items the caller's organisation may still see for this case; items whose
     permission has been withdrawn are not served, and the answer says why."""
     case = _own_case(session, caller, assessment_id)
-    return BundleRead.of(service.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), utcnow())
+    return BundleRead.of(service.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference,
+                                        case.id), utcnow())
 
 
 @router.post("/record-requests", response_model=GatherRead,

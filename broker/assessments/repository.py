@@ -126,7 +126,7 @@ def open_case_of(session: Session, subject_id: uuid.UUID, purpose: str) -> Asses
     )).one_or_none()
 
 
-def open_cases_of(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Assessment]]:
+def open_cases_by_child(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Assessment]]:
     """Each child's open cases, oldest first."""
     found: dict[uuid.UUID, list[Assessment]] = defaultdict(list)
     ids = set(subject_ids)
@@ -238,3 +238,10 @@ def get_clock_exception(session: Session, assessment_id: uuid.UUID, exception_id
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
+
+
+def open_cases_of(session: Session, subject_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str) -> list[Assessment]:
+    """The child's open cases run by ``organisation_id`` for ``purpose``, newest received first."""
+    return list(session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.organisation_id == organisation_id,
+        Assessment.purpose == purpose, Assessment.status == "open").order_by(Assessment.received_on.desc())))

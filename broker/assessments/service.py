@@ -56,9 +56,10 @@ from broker.audit_trail import auditing
 from broker.auth import Principal, Role
 from broker.break_glass import repository as break_glass_repository
 from broker.gathering.repository import hold_subject
-from broker.gathering.service import decide_release
+from broker.permissions import release_policy
 from broker.permissions.consent_actions import actor_of
 from broker.permissions.purposes import Purpose, purpose_permitted
+from broker.permissions.release_policy import ADVICE_CATEGORY
 from broker.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
@@ -659,14 +660,6 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
 
 
 # The category each kind of advice is, for the advice givers whose records need permission.
-ADVICE_CATEGORY: dict[AdviceType, str] = {
-    AdviceType.education: "EDU_ADVICE",
-    AdviceType.health: "HEALTH_ADVICE",
-    AdviceType.psychological: "EP_ADVICE",
-    AdviceType.social_care: "SC_ASSESSMENT",
-    AdviceType.preparing_for_adulthood: "PFA_ADVICE",
-}
-
 
 class _Permissions:
     """What the family has been asked for this case, how they answered, and what is still missing."""
@@ -710,17 +703,18 @@ def _permissions(
                                            answered_at=d.answered_at) for d in r.deciders if d.answer]))
     if not wanted:
         return found
-    recipient_kind = organisations[assessment.organisation_id].kind
     holders = sorted({holder for holder, _ in wanted}, key=str)
     named = repository.organisations_by_id(session, [h for h in holders if h not in organisations])
-    at = utcnow()
+    to = release_policy.recipient(session, subject_id=assessment.subject_id, organisation_id=assessment.organisation_id,
+                                  purpose=assessment.purpose, at=utcnow(), assessment_id=assessment.id)
     for holder in holders:
         categories = sorted(c for h, c in wanted if h == holder)
-        for decided in decide_release(session, assessment.subject_id, assessment.organisation_id, recipient_kind,
-                                      assessment.purpose, holder, categories, at):
-            if decided.permitted:
+        for ruling in release_policy.decide(session, to, holder, categories):
+            needed_for, request_id = wanted[(holder, ruling.category)]
+            # Advice sought for this case is taken on the statutory duty: it needs no permission.
+            if not ruling.rests_on_missing_permission or (ruling.advice_for and needed_for == "advice_request"):
                 continue
-            needed_for, request_id = wanted[(holder, decided.category)]
+            decided = ruling.summary()
             organisation = organisations.get(holder) or named.get(holder)
             found.missing.append(MissingPermissionRead(
                 category=decided.category, holder_organisation_id=holder,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
+from broker.accounts.models import User
 from broker.gathering.models import GatheredItem
 from consent.models import Organisation, Person
 
@@ -78,3 +79,13 @@ def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
             connection.exec_driver_sql(f"UPDATE {Person.__tablename__} SET id = id WHERE 0")
         return
     session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())
+
+
+def stored_with_recipients(session: Session, subject_id: uuid.UUID) -> list[tuple[GatheredItem, uuid.UUID | None]]:
+    """The child's stored items (contents deferred), each with the organisation of the person who
+    gathered it (its recipient), oldest first."""
+    rows = session.execute(
+        select(GatheredItem, User.organisation_id).join(User, User.id == GatheredItem.gathered_by_user_id)
+        .where(GatheredItem.subject_id == subject_id).options(defer(GatheredItem.content), defer(GatheredItem.title))
+        .order_by(GatheredItem.retrieved_at, GatheredItem.source_record_id))
+    return [(item, organisation_id) for item, organisation_id in rows]

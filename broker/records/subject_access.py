@@ -32,6 +32,8 @@ from broker.audit_trail import auditing
 from broker.break_glass.models import BreakGlassAccess
 from broker.gathering.models import TABLE, GatheredItem
 from broker.gathering.repository import hold_subject
+from broker.permissions import release_policy
+from broker.permissions.release_policy import Release
 from broker.platform.errors import NotFound
 from broker.records.encryption.documents import PaperDocumentSealer
 from broker.records.encryption.service import RecordEncryption, RecordShredded, RecordUnreadable, SealedField
@@ -139,6 +141,7 @@ def _assessments(session: Session, subject_id: uuid.UUID) -> list[dict[str, Any]
 
 def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: uuid.UUID,
                     organisations: dict[uuid.UUID, str]) -> list[dict[str, Any]]:
+    releases = {item.id: answer for item, _, answer in release_policy.stored_releases(session, subject_id, utcnow())}
     items = []
     for row in session.scalars(select(GatheredItem).where(GatheredItem.subject_id == subject_id)
                                .order_by(GatheredItem.retrieved_at, GatheredItem.source_record_id)):
@@ -147,6 +150,7 @@ def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: 
                              "retrieved_at", "media_type", "content_hash", "sensitivity", "consent_id",
                              "consent_version"]),
             "holder": organisations.get(row.holder_organisation_id),
+            **_basis(releases.get(row.id)),
         }
         try:
             title, payload = encryption.open_many(session, subject_id, [
@@ -161,6 +165,13 @@ def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: 
                          document_base64=opened["document"])
         items.append(entry)
     return items
+
+
+def _basis(answer: Release | None) -> dict[str, Any]:
+    """Why the item is shared now, by the release policy, in the export's words."""
+    if answer is None or not answer.released or answer.basis is None:
+        return {"basis": None, "basis_in_words": "No longer shared with anyone: what it rested on has ended."}
+    return {"basis": answer.basis.value, "basis_in_words": answer.in_words}
 
 
 def _field(row: GatheredItem, name: str) -> SealedField:

@@ -4,15 +4,12 @@ bundle with its provenance, asking the family for what is missing, and the ident
 
 from __future__ import annotations
 
-import inspect
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
@@ -22,16 +19,16 @@ from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
 from broker.families.family_view import category_label, full_name
 from broker.gathering import service as gathering
+from broker.gathering.case_gather import gather_case
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.schemas import BundleRead, GatherRead
-from broker.gathering.service import GatherResult
 from broker.identity import linking
 from broker.identity.holders import holdings
 from broker.permissions import case_permissions
 from broker.permissions.purposes import Purpose
-from broker.platform.db import Database, DatabaseDep, SessionDep
+from broker.platform.db import DatabaseDep, SessionDep
 from broker.platform.errors import Conflict, InvalidInput, NotFound
-from broker.records.encryption.service import RecordEncryption, RecordEncryptionDep
+from broker.records.encryption.service import RecordEncryptionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 from consent import repository as consent_repository
 from consent.models import Organisation, Person, utcnow
@@ -127,7 +124,7 @@ def _case_context(request: Request, session: SessionDep, caller: Principal, case
     settings, registry = request.app.state.settings, request.app.state.adapters
     held_by = holdings(session, settings, registry, case.subject_id)
     status = case_permissions.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
-                                        held_by=held_by)
+                                                held_by=held_by, assessment_id=case.id)
     return {"case": described, "permissions": status, "advice_labels": ADVICE_LABELS,
             "missing": any(s.missing for s in status), "systems": SOURCE_SYSTEMS,
             "holders_not_known": [h for h in held_by if h.holder_id is None]}
@@ -192,50 +189,15 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     return RedirectResponse(f"/assessments/{case.id}?advice=1", status_code=303)
 
 
-@dataclass(frozen=True)
-class _GatherCase:
-    id: uuid.UUID
-    reference: str
-    subject_id: uuid.UUID
-    purpose: str
-
-
-async def _run_gather(request: Request, database: Database, caller: Principal, encryption: RecordEncryption,
-                      case: _GatherCase) -> GatherResult:
-    """The gathering service's gather, in whichever form it takes: a coroutine that runs its own
-    short transactions, or a function that runs in the caller's transaction."""
-    arguments: dict[str, Any] = {"subject_id": case.subject_id, "purpose": case.purpose, "categories": None,
-                                 "assessment_id": case.id, "case_reference": case.reference}
-    settings, registry = request.app.state.settings, request.app.state.adapters
-    if inspect.iscoroutinefunction(gathering.gather):
-        return await gathering.gather(database, caller, settings, registry, encryption, **arguments)
-
-    def in_transaction() -> GatherResult:
-        with database.unit_of_work() as session:
-            return gathering.gather(session, caller, settings, registry, encryption, **arguments)
-
-    return await run_in_threadpool(in_transaction)
-
-
 @router.post("/assessments/{assessment_id}/gather")
 async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
                  database: DatabaseDep, encryption: RecordEncryptionDep) -> Response:
-    """Find the child in the source systems, then gather what the family's permissions allow, and
-    go to the answer (POST-redirect-GET: reloading the answer never gathers again).
-
-    The search for the child commits before the gather starts, so that no transaction is held
-    while the sources answer."""
-    registry = request.app.state.adapters
-
-    def find_the_child() -> _GatherCase:
-        with database.unit_of_work() as session:
-            case = own_case(session, caller, assessment_id)
-            linking.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
-            return _GatherCase(case.id, case.reference, case.subject_id, case.purpose)
-
-    case = await run_in_threadpool(find_the_child)
-    result = await _run_gather(request, database, caller, encryption, case)
-    return RedirectResponse(f"/assessments/{case.id}/gathers/{result.id}", status_code=303)
+    """Find the child in the source systems, then gather what the release policy allows (the
+    same use case as the API's gather), and go to the answer (POST-redirect-GET: reloading the
+    answer never gathers again)."""
+    result = await gather_case(database, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                               assessment_id=assessment_id)
+    return RedirectResponse(f"/assessments/{assessment_id}/gathers/{result.id}", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/gathers/{gather_id}", response_class=HTMLResponse)
@@ -265,7 +227,8 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
     which permission; what is no longer served, and why."""
     case = own_case(session, caller, assessment_id)
     now = utcnow()
-    read = BundleRead.of(gathering.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), now)
+    read = BundleRead.of(gathering.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference,
+                                          case.id), now)
     holders = {i.provenance.holder_organisation_id for i in read.items if i.provenance.holder_organisation_id}
     return _page(request, "casework/bundle.html", {
         "case": case, "name": full_name(_subject(session, case.subject_id)), "bundle": read,
@@ -275,8 +238,9 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
 
 def _ask_page(request: Request, session: SessionDep, caller: Principal, case: Assessment, state: FormState,
               ticked: list[str] | None) -> HTMLResponse:
-    status = case_permissions.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
-                                        case.subject_id, case.purpose)
+    status = case_permissions.permission_status(session, caller, request.app.state.settings,
+                                                request.app.state.adapters, case.subject_id, case.purpose,
+                                                assessment_id=case.id)
     missing = [m for s in status for m in s.missing]
     options = list({m.code: m for m in missing}.values())
     return render_form_page(request, "casework/ask.html", state, {
@@ -316,7 +280,7 @@ def ask(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: Ve
         try:
             case_permissions.ask_family(session, caller, request.app.state.settings, request.app.state.adapters,
                                 subject_id=case.subject_id, purpose=case.purpose, categories=categories, why=why,
-                                valid_for_days=int(typed), if_declined=if_declined)
+                                valid_for_days=int(typed), if_declined=if_declined, assessment_id=case.id)
         except InvalidInput:
             state.add_error("categories", "Select information that is still missing", anchor="categories")
     if state.has_errors:
