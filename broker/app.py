@@ -15,6 +15,7 @@ from broker.api import subject_access as subject_access_api
 from broker.audit_trail import auditing
 from broker.audit_trail.refusals import audit_refusal
 from broker.auth.dependencies import build_token_verifier
+from broker.auth.discovery import DiscoveryDocuments
 from broker.auth.rate_limit import RateLimiter
 from broker.auth.sessions import install_sign_in
 from broker.auth.sign_in import build_oauth, sign_in_providers
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
-    app.state.token_verifier = build_token_verifier(settings)
+    app.state.discovery = DiscoveryDocuments()
+    app.state.token_verifier = build_token_verifier(settings, app.state.discovery)
     app.state.adapters = build_registry(settings, database.sessions, PaperDocumentSealer(app.state.record_encryption))
     app.state.oauth = build_oauth(settings)
     app.state.sign_in_providers = sign_in_providers(settings)
