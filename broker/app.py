@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from adapters.errors import AdapterError
 from audit.errors import AuditError
-from broker.api import assessments, break_glass, consents, ep_documents, gathering, health, identity_links, me, subjects
+from broker.api import (
+    accounts,
+    assessments,
+    break_glass,
+    consents,
+    ep_documents,
+    gathering,
+    health,
+    identity_links,
+    me,
+    subjects,
+)
 from broker.api import audit as audit_api
 from broker.api import subject_access as subject_access_api
 from broker.audit_trail import auditing
@@ -76,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(accounts.router)
     app.include_router(subjects.router)
     app.include_router(sign_in.router)
     app.include_router(consents.router)
