@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,16 @@ log = logging.getLogger(__name__)
 
 class AccountUnusable(Exception):
     """The account exists but may not be used: it is disabled, or its role is not one the broker knows."""
+
+
+# Declares the bearer token in the OpenAPI document (a security scheme on every operation that
+# needs one), so generated clients and the docs page know; the token itself is read below.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False, scheme_name="bearer", bearerFormat="JWT",
+    description="An OAuth 2.0 access token from an issuer the broker trusts: a signed JWT typed "
+    "at+jwt (RFC 9068), for the broker's API audience.",
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)]
 
 
 def build_token_verifier(settings: Settings, discovery: DiscoveryDocuments | None = None) -> TokenVerifier:
@@ -134,7 +145,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     admitted = frozenset(roles)
     names = ", ".join(sorted(r.value for r in admitted))
 
-    def dependency(request: Request, session: SessionDep) -> Principal:
+    def dependency(request: Request, session: SessionDep, _bearer: BearerCredentials) -> Principal:
         return admit(authenticate(request, session), admitted)
 
     dependency.__doc__ = f"Admits: {names}."
