@@ -3,7 +3,7 @@ enable accounts.  The same as ``broker accounts`` at the command line; every cha
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
@@ -22,8 +22,9 @@ router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
 
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Username = Annotated[str, Path(min_length=1, max_length=100, description="The account's username.")]
-_NOT_FOUND = {404: {"description": "There is no account with that username."}}
-_CONFLICT = {409: {"description": "The change conflicts with the account as it is (see the detail)."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "There is no account with that username."}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The change conflicts with the account as it is (see the detail)."}}
 
 
 @router.get("", response_model=list[AccountRead])

@@ -27,7 +27,7 @@ import pytest
 
 from broker.app import create_app
 from broker.dev.browser import free_port, serving
-from broker.platform.settings import Settings
+from broker.platform.settings import Environment, Settings
 from tests.support.oidc_provider import RunningProvider, running_provider
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -90,7 +90,7 @@ def provider_and_broker(settings: Settings, tmp_path: Path, monkeypatch: pytest.
             monkeypatch.setenv(name, value)
         data_dir = tmp_path / "live"
         shutil.copytree(settings.data_dir, data_dir)
-        live = Settings(environment="development", database_url=settings.database_url, data_dir=data_dir,
+        live = Settings(environment=Environment.development, database_url=settings.database_url, data_dir=data_dir,
                         public_url=public_url, dev_identity_provider=False)
         app = create_app(live)
         try:
