@@ -17,88 +17,33 @@ import html
 import json
 import re
 import secrets
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
 
-from broker.app import create_app
-from broker.dev.browser import free_port, serving
-from broker.platform.settings import Environment, Settings
-from tests.support.oidc_provider import RunningProvider, running_provider
+from broker.platform.settings import Settings
+from tests.support import oidc_provider
+from tests.support.oidc_provider import (
+    API_CLIENT_ID,
+    API_REDIRECT_URI,
+    CLIENT_SECRET,
+    FAMILY_SUBJECT,
+    STAFF_SUBJECT,
+    RunningProvider,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
-
-CLIENT_ID = "send-broker"
-CLIENT_SECRET = "a-long-random-secret-for-the-tests-only-0123456789"  # nosec B105  # a test client's secret
-API_CLIENT_ID = "case-management-system"
-STAFF_SUBJECT = "5b1e7c9a-staff"
-FAMILY_SUBJECT = "c3f0a2d4-family"
-
-
-def broker_environment(issuer: str, public_url: str) -> dict[str, str]:
-    """The settings of the README's identity provider section, for a provider at ``issuer``."""
-    discovery_url = f"{issuer}/.well-known/openid-configuration"
-    return {
-        "BROKER_WEB_SIGN_IN": json.dumps([
-            {"audience": "staff", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-             "discovery_url": discovery_url, "username_claim": "preferred_username"},
-            {"audience": "families", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-             "discovery_url": discovery_url, "username_claim": None},
-        ]),
-        "BROKER_OIDC_ISSUERS": json.dumps([
-            {"name": "council", "issuer": issuer, "audience": f"{public_url}/api"},
-        ]),
-    }
-
-
-def provider_configuration(issuer_port: int, public_url: str) -> dict[str, object]:
-    """What the provider is told: the broker's web client, a machine client of the API, two
-    people, and the broker's API as a resource server."""
-    return {
-        "issuer": f"http://127.0.0.1:{issuer_port}", "port": issuer_port,
-        "clients": [
-            {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-             "redirect_uris": [f"{public_url}/auth/callback/staff", f"{public_url}/auth/callback/families"],
-             "post_logout_redirect_uris": [f"{public_url}/signed-out"]},
-            {"client_id": API_CLIENT_ID, "client_secret": CLIENT_SECRET,
-             "redirect_uris": ["http://127.0.0.1:9/callback"]},
-        ],
-        "accounts": {
-            STAFF_SUBJECT: {"preferred_username": "sen.caseworker", "name": "Sam Okafor"},
-            FAMILY_SUBJECT: {"preferred_username": "p.bennett@example.com", "name": "Priya Bennett"},
-        },
-        "api": {"resource": f"{public_url}/api", "scope": "broker"},
-    }
 
 
 @pytest.fixture
 def provider_and_broker(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                        broker_cli) -> Iterator[tuple[RunningProvider, str]]:  # type: ignore[no-untyped-def]
-    broker_port, provider_port = free_port(), free_port()
-    public_url = f"http://127.0.0.1:{broker_port}"
-    with running_provider(provider_configuration(provider_port, public_url), tmp_path) as provider:
-        # The council's administrator binds the two accounts: staff by username at first
-        # sign-in, the family account to its subject now.
-        assert broker_cli("accounts", "bind", "sen.caseworker", "--issuer", provider.issuer).exit_code == 0
-        assert broker_cli("accounts", "bind", "priya.bennett", "--issuer", provider.issuer,
-                          "--subject", FAMILY_SUBJECT).exit_code == 0
-        for name, value in broker_environment(provider.issuer, public_url).items():
-            monkeypatch.setenv(name, value)
-        data_dir = tmp_path / "live"
-        shutil.copytree(settings.data_dir, data_dir)
-        live = Settings(environment=Environment.development, database_url=settings.database_url, data_dir=data_dir,
-                        public_url=public_url, dev_identity_provider=False)
-        app = create_app(live)
-        try:
-            with serving(app, broker_port) as base_url:
-                yield provider, base_url
-        finally:
-            app.state.database.dispose()
-
+                        broker_cli: Callable[..., Any]) -> Iterator[tuple[RunningProvider, str]]:
+    with oidc_provider.provider_and_broker(settings, tmp_path, monkeypatch, broker_cli) as running:
+        yield running
 
 def _attribute(tag: str, name: str) -> str | None:
     found = re.search(rf'\s{name}="([^"]*)"', tag)
@@ -156,7 +101,7 @@ def _api_access_token(browser: httpx.Client, provider: RunningProvider, base_url
     signed in at the provider: the authorization code flow with PKCE and the API as resource."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    redirect_uri = "http://127.0.0.1:9/callback"
+    redirect_uri = API_REDIRECT_URI
     response = browser.get(f"{provider.issuer}/auth", params={
         "client_id": API_CLIENT_ID, "response_type": "code", "scope": "openid broker", "redirect_uri": redirect_uri,
         "state": "s1", "nonce": "n1", "code_challenge": challenge, "code_challenge_method": "S256",
