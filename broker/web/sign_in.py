@@ -45,10 +45,10 @@ def _provider_named(request: Request, name: object) -> SignInProvider | None:
 
 
 def _provider(request: Request, name: str) -> SignInProvider:
-    for provider in request.app.state.sign_in_providers:
-        if provider.name == name:
-            return provider
-    raise NotFound("There is no such way to sign in.")
+    provider = _provider_named(request, name)
+    if provider is None:
+        raise NotFound("There is no such way to sign in.")
+    return provider
 
 
 @router.get("/sign-in")
