@@ -6,13 +6,17 @@ import getpass
 import json
 import uuid
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from broker.cli.common import load_settings
+
+if TYPE_CHECKING:
+    from broker.accounts.models import User
+    from broker.accounts.service import Operator
 
 accounts_app = typer.Typer(
     help="The accounts people sign in to. The broker keeps no passwords: each account is bound to an "
@@ -45,13 +49,13 @@ def _run(change: Callable[[Session], T]) -> T:
         database.dispose()
 
 
-def _operator(by: str | None):  # type: ignore[no-untyped-def]
+def _operator(by: str | None) -> Operator:
     from broker.accounts.service import Operator
 
     return Operator(by or getpass.getuser())
 
 
-def _line(user) -> str:  # type: ignore[no-untyped-def]
+def _line(user: User) -> str:
     binding = f"{user.issuer} {user.external_subject or '(bound at first sign-in)'}" if user.issuer else "(not bound)"
     status = "disabled" if user.disabled_at else "enabled"
     return f"{user.username}\t{user.role}\t{status}\t{user.display_name}\t{binding}"
