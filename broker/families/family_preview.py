@@ -22,8 +22,8 @@ from audit.events import AuditEvent
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.families.family_view import category_label
-from broker.gathering.repository import hold_subject
 from broker.gathering import repository as gathering_repository
+from broker.gathering.repository import hold_subject
 from broker.gathering.service import facts_of
 from broker.identity.holders import holdings
 from broker.permissions import release_policy
