@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        servers=[{"url": "/", "description": "This broker (its public address: BROKER_PUBLIC_URL)"}],
+        license_info={"name": "MIT", "identifier": "MIT"},
     )
     app.state.settings = settings
     app.state.database = database

@@ -66,9 +66,10 @@ class AccountRead(BaseModel):
     username: str
     display_name: str
     role: str
-    organisation_id: uuid.UUID | None
-    person_id: uuid.UUID | None
-    issuer: str | None
-    external_subject: str | None
+    # Absent when there is none: the API description leaves nulls out of its examples.
+    organisation_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    issuer: str | None = None
+    external_subject: str | None = None
     created_at: datetime
-    disabled_at: datetime | None
+    disabled_at: datetime | None = None

@@ -18,6 +18,7 @@ from audit.export import entry_record
 from broker.audit_trail import auditing
 from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
+from broker.auth.dependencies import PUBLIC_OPERATION
 from broker.platform.db import SessionDep
 from broker.platform.errors import InvalidInput, NotFound
 from broker.platform.logging import current_request_id
@@ -151,7 +152,7 @@ def read_event(seq: EntryNumber, session: SessionDep, caller: InformationGoverna
     return EntryRead(**entry_record(entry))
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get("/checkpoint", response_class=PlainTextResponse, openapi_extra=PUBLIC_OPERATION)
 def read_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
     """The latest signed checkpoint (a C2SP signed note, text/plain). Public: anyone may keep and compare them."""
     settings = _settings(request)
@@ -162,7 +163,7 @@ def read_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
     return PlainTextResponse(latest.note, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/verifier-key", response_class=PlainTextResponse)
+@router.get("/verifier-key", response_class=PlainTextResponse, openapi_extra=PUBLIC_OPERATION)
 def read_verifier_key(request: Request) -> PlainTextResponse:
     """The key that verifies the checkpoints, as a C2SP note verifier key ``<name>+<key id>+<key>``. Public."""
     return PlainTextResponse(auditing.verifier_key(_settings(request)) + "\n", media_type="text/plain; charset=utf-8")

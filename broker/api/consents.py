@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from broker.auth import Principal, Role, require_roles
+from broker.auth.dependencies import PUBLIC_OPERATION
 from broker.families import family_release
 from broker.permissions import consent_actions
 from broker.permissions.release_schemas import ReleaseDecisionCreate, ReleaseDecisionRead
@@ -173,7 +174,7 @@ def check_decision(data: ReleaseDecisionCreate, session: SessionDep, caller: Cas
     return consent_actions.decide(session, caller, data, data.at or utcnow(), assessment_id=data.assessment_id)
 
 
-@well_known.get("/.well-known/consent-receipt-keys.json")
+@well_known.get("/.well-known/consent-receipt-keys.json", openapi_extra=PUBLIC_OPERATION)
 def consent_receipt_keys(request: Request) -> dict[str, Any]:
     """The public key (JWK set) that verifies consent receipts."""
     return receipts.public_jwks(ed25519_key(request.app.state.settings, "receipts"))

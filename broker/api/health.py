@@ -6,19 +6,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from broker.auth.dependencies import PUBLIC_OPERATION
 from broker.platform.db import DatabaseDep
 from broker.platform.migrate import current_revisions
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", openapi_extra=PUBLIC_OPERATION)
 def healthz() -> dict[str, str]:
     """The process is up and answering."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database is unreachable or not migrated"}})
+@router.get("/readyz", openapi_extra=PUBLIC_OPERATION,
+            responses={503: {"description": "The database is unreachable or not migrated"}})
 def readyz(request: Request, database: DatabaseDep) -> JSONResponse:
     """The database is reachable and its schema is at the migration head the code expects."""
     expected = request.app.state.migration_heads

@@ -28,6 +28,10 @@ class AccountUnusable(Exception):
     """The account exists but may not be used: it is disabled, or its role is not one the broker knows."""
 
 
+# An operation anyone may call (probes, published keys): says so in the OpenAPI document, where
+# every other operation names the bearer scheme.
+PUBLIC_OPERATION: dict[str, Any] = {"security": []}
+
 # Declares the bearer token in the OpenAPI document (a security scheme on every operation that
 # needs one), so generated clients and the docs page know; the token itself is read below.
 BEARER_SCHEME = HTTPBearer(

@@ -54,7 +54,7 @@ class ItemRead(BaseModel):
     effective_date: date | None
     media_type: str | None
     sensitivity: str
-    content: dict[str, Any] | None
+    content: dict[str, Any] | None = None
     document_base64: str | None
     newly_gathered: bool
     provenance: Provenance
@@ -96,7 +96,7 @@ class SourceRead(BaseModel):
         "ok, timeout, down, not_linked (no record link in force), not_asked (nothing permitted), holder_unknown "
         "(the source names a holder, such as the child's school, that the broker does not know) or holder_changed "
         "(the source now names another holder: nothing released; the next gather asks under that holder)"))
-    reason: str | None
+    reason: str | None = None
     served_from_store: bool
     released: list[ItemRead]
     withheld: list[WithheldRead]
