@@ -166,7 +166,7 @@ def save_tree_state(session: Session, size: int, peaks: bytes) -> None:
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
     if nodes:
-        session.execute(insert(AuditTreeNode), [{"level": l, "index": i, "hash": h} for l, i, h in nodes])
+        session.execute(insert(AuditTreeNode), [{"level": level, "index": i, "hash": h} for level, i, h in nodes])
 
 
 def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
@@ -211,7 +211,7 @@ _POSTGRESQL_SUBTREE_HASHES = (
 def _postgresql_subtree_hashes(session: Session, wanted: list[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_POSTGRESQL_SUBTREE_HASHES, {"levels": [l for l, _ in wanted], "indexes": [i for _, i in wanted]})
+        cursor.execute(_POSTGRESQL_SUBTREE_HASHES, {"levels": [level for level, _ in wanted], "indexes": [i for _, i in wanted]})
         rows = cursor.fetchall()
     finally:
         cursor.close()

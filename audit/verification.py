@@ -80,7 +80,7 @@ class _TreeCheck:
         level, nodes = 0, leaves
         self._keep(0, start, nodes)
         while len(nodes) > 1:
-            nodes = [sha256(prefix + left + right).digest() for left, right in zip(nodes[::2], nodes[1::2])]
+            nodes = [sha256(prefix + left + right).digest() for left, right in zip(nodes[::2], nodes[1::2], strict=False)]
             level += 1
             self._check(level, start >> level, nodes)
         if len(leaves) == CHUNK:
@@ -292,7 +292,7 @@ def verify_log(
 
 def _check_stored_proofs(session: Session, sizes: list[int], roots: dict[int, bytes], report: VerificationReport) -> None:
     """The proofs the broker serves between consecutive checkpoints must verify against their signed roots."""
-    for first, second in zip(sizes, sizes[1:]):
+    for first, second in zip(sizes, sizes[1:], strict=False):
         if first == 0:
             continue
         try:
