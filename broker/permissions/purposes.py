@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from consent.vocabulary import PURPOSES
 
-# The purpose codes of the consent registry (DOMAIN.md section 5), as an enum for the API schema.
-Purpose = StrEnum("Purpose", {code: code for code in PURPOSES})  # type: ignore[misc]
+class Purpose(StrEnum):
+    """The purpose codes of the consent registry (consent/vocabulary.py), as an enum for the API schema.
+
+    Written out so that type checkers and readers see the members; a test keeps it equal to the vocabulary.
+    """
+
+    EHC_REQUEST_DECISION = "EHC_REQUEST_DECISION"
+    EHC_NEEDS_ASSESSMENT = "EHC_NEEDS_ASSESSMENT"
+    EHC_ANNUAL_REVIEW = "EHC_ANNUAL_REVIEW"
+    EHC_PLAN_DISCLOSURE = "EHC_PLAN_DISCLOSURE"
+    TRANSITION_ADULT = "TRANSITION_ADULT"
+    SOCIAL_CARE_ELIGIBILITY = "SOCIAL_CARE_ELIGIBILITY"
+    SHORT_BREAKS = "SHORT_BREAKS"
+    RESOURCE_ALLOCATION = "RESOURCE_ALLOCATION"
+    FAMILY_OPTIONAL = "FAMILY_OPTIONAL"
+    SAFEGUARDING = "SAFEGUARDING"
 
 
 _EHC = {Purpose.EHC_NEEDS_ASSESSMENT, Purpose.EHC_ANNUAL_REVIEW}
