@@ -149,7 +149,7 @@ class _Reader:
     def __init__(self, session: Session, walk: _TreeCheck) -> None:
         self._session = session
         self._walk = walk
-        self._ahead = session.bind.dialect.name == "postgresql"
+        self._ahead = session.get_bind().dialect.name == "postgresql"
         self._pool = ThreadPoolExecutor(max_workers=1) if self._ahead else None
         self._next: Future[_Chunk] | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"])
 Caller = Annotated[Principal, Depends(require_roles(Role.caseworker, Role.safeguarding_lead))]
 CaseworkerCaller = Annotated[Principal, Depends(require_roles(Role.caseworker))]
 
-_NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one of your organisation's cases."}}
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead,

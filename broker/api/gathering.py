@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from consent.models import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["gathering"])
 Caseworker = Annotated[Principal, Depends(require_roles(Role.caseworker))]
-_NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one of your organisation's cases."}}
 
 
 def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]

@@ -515,7 +515,7 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         organisation_name=data.organisations[assessment.organisation_id].name,
         opened_by_user_id=assessment.opened_by_user_id, case_officer_user_id=assessment.case_officer_user_id,
         case_officer_name=data.officer_name(assessment), purpose=Purpose(assessment.purpose),
-        received_on=assessment.received_on, status=assessment.status,  # type: ignore[arg-type]
+        received_on=assessment.received_on, status=assessment.status,
         decision=Decision(assessment.decision) if assessment.decision else None, decision_on=assessment.decision_on,
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
         closed_at=assessment.closed_at,
@@ -600,7 +600,7 @@ def _permissions(
             found.missing.append(MissingPermissionRead(
                 category=decided.category, holder_organisation_id=holder,
                 holder_name=organisation.name if organisation else "an organisation", reason=decided.reason,
-                needed_for=needed_for, consent_request_id=request_id))  # type: ignore[arg-type]
+                needed_for=needed_for, consent_request_id=request_id))
     return found
 
 
@@ -635,7 +635,7 @@ def overview(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), case_officer_user_id=assessment.case_officer_user_id,
             case_officer_name=data.officer_name(assessment), received_on=assessment.received_on,
-            status=assessment.status,  # type: ignore[arg-type]
+            status=assessment.status,
             clocks=[_clock_read(c) for c in clocks], next_due_on=min(live_due) if live_due else None,
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
             advice_outstanding=len(awaited),

@@ -119,11 +119,11 @@ def _release_to_family(session: Session, principal: Principal, access: BreakGlas
 def describe(access: BreakGlassAccess, now: datetime, today: date) -> BreakGlassRead:
     return BreakGlassRead(
         id=access.id, subject_id=access.subject_id, opened_by_user_id=access.opened_by_user_id,
-        organisation_id=access.organisation_id, reason_code=access.reason_code, reason_text=access.reason_text,  # type: ignore[arg-type]
+        organisation_id=access.organisation_id, reason_code=access.reason_code, reason_text=access.reason_text,
         opened_at=access.opened_at, expires_at=access.expires_at, active=access.expires_at > now,
         review_due_on=access.review_due_on, review_overdue=access.reviewed_at is None and today > access.review_due_on,
         reviewed_by_user_id=access.reviewed_by_user_id, reviewed_at=access.reviewed_at,
-        review_outcome=access.review_outcome, review_notes=access.review_notes,  # type: ignore[arg-type]
+        review_outcome=access.review_outcome, review_notes=access.review_notes,
         family_may_be_told=access.family_may_be_told, withheld_from_family_reason=access.withheld_from_family_reason,
         released_to_family_at=access.released_to_family_at, excluded_categories=list(EXCLUDED_CATEGORIES),
     )

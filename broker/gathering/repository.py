@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
@@ -19,7 +19,9 @@ def insert_new(session: Session, values: list[dict[str, object]]) -> None:
     """Insert items, skipping any already stored for the child (a concurrent gather included)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
-    session.connection().execute(insert(GatheredItem.__table__).on_conflict_do_nothing(
+    table = GatheredItem.__table__
+    assert isinstance(table, Table)  # mapped to a table, not to a join
+    session.connection().execute(insert(table).on_conflict_do_nothing(
         index_elements=["subject_id", "source_system", "source_record_id"]), values)
 
 

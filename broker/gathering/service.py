@@ -454,7 +454,7 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
     for item in sorted(items, key=lambda i: i.source_record_id):
         row = held[item.source_record_id]
         if row.content_hash == item.content_hash:
-            released.append(Released(row, item.title, item.content, item.document, new=row.id == ids.get(item.source_record_id)))
+            released.append(Released(row, item.title, None if item.content is None else dict(item.content), item.document, new=row.id == ids.get(item.source_record_id)))
         else:
             to_open.append(row.id)
     if to_open:

@@ -4,7 +4,6 @@ bundle with its provenance, asking the family for what is missing, and the ident
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -200,19 +199,11 @@ class _GatherCase:
 
 async def _run_gather(request: Request, database: Database, caller: Principal, encryption: RecordEncryption,
                       case: _GatherCase) -> GatherResult:
-    """The gathering service's gather, in whichever form it takes: a coroutine that runs its own
-    short transactions, or a function that runs in the caller's transaction."""
-    arguments: dict[str, Any] = {"subject_id": case.subject_id, "purpose": case.purpose, "categories": None,
-                                 "assessment_id": case.id, "case_reference": case.reference}
+    """The gathering service's gather for the case (a coroutine that runs its own short transactions)."""
     settings, registry = request.app.state.settings, request.app.state.adapters
-    if inspect.iscoroutinefunction(gathering.gather):
-        return await gathering.gather(database, caller, settings, registry, encryption, **arguments)
-
-    def in_transaction() -> GatherResult:
-        with database.unit_of_work() as session:
-            return gathering.gather(session, caller, settings, registry, encryption, **arguments)
-
-    return await run_in_threadpool(in_transaction)
+    return await gathering.gather(database, caller, settings, registry, encryption, subject_id=case.subject_id,
+                                  purpose=case.purpose, categories=None, assessment_id=case.id,
+                                  case_reference=case.reference)
 
 
 @router.post("/assessments/{assessment_id}/gather")

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,7 +21,9 @@ _KEY_COLUMNS = (
 
 
 # Built once, in Core, on the session's own connection: these run on every seal and open.
-_KEYS = SubjectDataKey.__table__.c
+_KEY_TABLE = SubjectDataKey.__table__
+assert isinstance(_KEY_TABLE, Table)  # mapped to a table, not to a join
+_KEYS = _KEY_TABLE.c
 _LIVE_KEY = select(_KEYS.id, _KEYS.subject_id, _KEYS.purpose, _KEYS.wrapped_key, _KEYS.kek_id, _KEYS.destroyed_at).where(
     _KEYS.subject_id == bindparam("subject_id"), _KEYS.purpose == bindparam("purpose"), _KEYS.destroyed_at.is_(None),
 )
@@ -103,7 +105,7 @@ def keys_to_rewrap(
 
 
 _REPLACE_WRAPPING = (
-    update(SubjectDataKey.__table__)
+    update(_KEY_TABLE)
     .where(
         _KEYS.id == bindparam("key_id"),
         _KEYS.kek_id == bindparam("old_kek_id"),
@@ -128,7 +130,7 @@ def live_key_counts_by_kek(session: Session) -> dict[str, int]:
         .where(SubjectDataKey.destroyed_at.is_(None))
         .group_by(SubjectDataKey.kek_id)
     ).all()
-    return {kek_id: count for kek_id, count in rows}
+    return {kek_id: count for kek_id, count in rows if kek_id is not None}  # a live key always has a KEK
 
 
 def destroyed_key_count(session: Session) -> int:
