@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
 from broker.gathering.models import GatheredItem
+from broker.platform.db import mapped_table
 from consent.models import Organisation, Person
 
 
@@ -19,9 +20,7 @@ def insert_new(session: Session, values: list[dict[str, object]]) -> None:
     """Insert items, skipping any already stored for the child (a concurrent gather included)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
-    table = GatheredItem.__table__
-    assert isinstance(table, Table)  # mapped to a table, not to a join
-    session.connection().execute(insert(table).on_conflict_do_nothing(
+    session.connection().execute(insert(mapped_table(GatheredItem)).on_conflict_do_nothing(
         index_elements=["subject_id", "source_system", "source_record_id"]), values)
 
 
