@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from adapters import repository
 from adapters.errors import Conflict, InvalidInput, NotFound
 from adapters.identity import Demographics, MatchDecision, Verdict, decide
-from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus, utcnow
-from adapters.protocol import Candidate
+from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus
+from adapters.protocol import Candidate, utcnow
 from adapters.sealing import DocumentSealer
 
 SYSTEM_ACTOR = "system:matching"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,6 +15,7 @@ from audit.export import entry_record
 from broker.audit_trail import auditing, governance
 from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import InvalidInput, NotFound
 from broker.platform.settings import Settings
@@ -186,7 +187,7 @@ def read_access_log(
     Only for someone who may decide for the child; anyone else gets 404.  Other family members'
     own business is left out, and safeguarding access appears once information governance releases it.
     """
-    entries = access_log(session, caller.user_id, caller.person_id, subject_id, date.today(),
+    entries = access_log(session, caller.user_id, caller.person_id, subject_id, council_today(),
                          after_seq=_cursor(cursor), limit=limit + 1)
     if entries is None:
         raise NotFound("No such child.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -61,8 +60,6 @@ from broker.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
 
-COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
-
 # A case is opened for the statutory needs assessment; other purposes have their own paths.
 CASE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT})
 
@@ -90,11 +87,6 @@ PREPARING_FOR_ADULTHOOD_FROM_YEAR = 9
 NOT_FOUND = "No assessment with this id."
 
 _Part = TypeVar("_Part", AdviceRequest, ClockException)
-
-
-def council_today() -> date:
-    """Today's date in England, where the statutory days are counted."""
-    return datetime.now(COUNCIL_TIMEZONE).date()
 
 
 def _event(principal: Principal, event_type: str, assessment: Assessment, **details: object) -> AuditEvent:

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from broker.assessments import repository as assessments_repository
-from broker.assessments.service import COUNCIL_TIMEZONE
 from broker.audit_trail import auditing
 from broker.auth import Principal
 from broker.break_glass import repository
 from broker.break_glass.models import BreakGlassAccess
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate, ReviewOutcome
 from broker.permissions.purposes import Purpose
+from broker.platform.clock import council_date
 from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.platform.settings import Settings
 from consent.models import utcnow
@@ -48,7 +48,7 @@ def open_access(
         subject_id=data.subject_id, opened_by_user_id=principal.user_id, organisation_id=principal.organisation_id,
         reason_code=data.reason_code.value, reason_text=data.reason_text, opened_at=now,
         expires_at=now + timedelta(hours=settings.break_glass_hours),
-        review_due_on=now.astimezone(COUNCIL_TIMEZONE).date() + timedelta(days=settings.break_glass_review_days),
+        review_due_on=council_date(now) + timedelta(days=settings.break_glass_review_days),
     )
     session.add(access)
     session.flush()

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from audit import service as audit_service
 from audit.events import AuditEvent
 from broker.accounts.models import User
-from broker.assessments.service import council_today
 from broker.auth import Principal, Role
 from broker.dev.demo_assessments import seed_assessments
 from broker.permissions import consent_actions
+from broker.platform.clock import council_today
 from consent.models import Consent, Organisation, Person, PersonIdentifier, Relationship, utcnow
 from consent.schemas import AnswerCreate, ConsentCreate, ConsentRequestCreate, ConsentWithdraw, ScopeRow
 from consent.standing import subjects_decided_by

@@ -18,6 +18,7 @@ from broker.assessments import service as assessments
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.assessments.schemas import AdviceRequestUpdate, AdviceType, ReuseAgreementCreate
 from broker.families.family_view import full_name
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import ADVICE_LABELS, Caseworker, advice_givers, own_case
@@ -67,7 +68,7 @@ def _day(state: FormState, name: str, label: str, *, required: bool, not_before:
     value = state.read_date(name, label=label, required=required, past=False)
     if value is None:
         return None
-    if value > assessments.council_today():
+    if value > council_today():
         state.add_error(name, f"{label} must be today or in the past", anchor=f"{name}-day", parts=("day", "month", "year"))
     elif not_before is not None and value < not_before:
         state.add_error(name, f"{label} must be on or after {before_what} ({not_before.strftime('%-d %B %Y')})",
@@ -151,7 +152,7 @@ def record_status(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     if update is None:
         return _page(request, session, case, advice, state)
     try:
-        assessments.update_advice_request(session, caller, case.id, advice.id, update, assessments.council_today())
+        assessments.update_advice_request(session, caller, case.id, advice.id, update, council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         _refused(state, update.status, str(refused.detail))

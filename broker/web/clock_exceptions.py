@@ -18,6 +18,7 @@ from broker.assessments import service as assessments
 from broker.assessments.clocks import CLOCK_RULES, EXCEPTION_CODES, ClockKind, ExceptionEffect, exception_applies
 from broker.assessments.models import Assessment, ClockException
 from broker.assessments.schemas import AdviceType, ClockExceptionCreate, ClockExceptionEnd
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import ADVICE_LABELS, Caseworker, own_case
@@ -71,7 +72,7 @@ def record_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, 
 
 
 def _not_future(state: FormState, name: str, label: str, value: date | None) -> None:
-    if value is not None and value > assessments.council_today():
+    if value is not None and value > council_today():
         state.add_error(name, f"{label} must be today or in the past", anchor=f"{name}-day", parts=_DATE_PARTS)
 
 
@@ -124,7 +125,7 @@ def record(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form:
     if exception is None:
         return _record_page(request, session, case, state)
     try:
-        assessments.add_clock_exception(session, caller, case.id, exception, assessments.council_today())
+        assessments.add_clock_exception(session, caller, case.id, exception, council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         state.add_error("clock", str(refused.detail), anchor="clock")
@@ -170,7 +171,7 @@ def end(request: Request, caller: Caseworker, assessment_id: uuid.UUID, exceptio
         return _end_page(request, session, case, exception, state)
     try:
         assessments.end_clock_pause(session, caller, case.id, exception.id, ClockExceptionEnd(ends_on=ends),
-                                    assessments.council_today())
+                                    council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         state.add_error("ends", str(refused.detail), anchor="ends-day", parts=_DATE_PARTS)

@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from audit.export import entry_record
-from broker.assessments.service import council_today
 from broker.audit_trail import governance
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
@@ -26,6 +25,7 @@ from broker.break_glass import reviews
 from broker.break_glass import service as break_glass
 from broker.break_glass.models import BreakGlassAccess
 from broker.break_glass.schemas import BreakGlassReviewCreate, ReviewOutcome
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import BrokerError
 from broker.web.forms import FormState, VerifiedForm, render_form_page
