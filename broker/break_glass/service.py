@@ -1,7 +1,7 @@
 """Break-glass: a safeguarding lead reads a child's information without permission, for a stated
 reason, for a limited time; every access is reviewed by information governance.
 
-Tier 3 categories (DOMAIN.md section 4) stay outside the broker even under break-glass: the
+Tier 3 categories (docs/law.md, "Data categories") stay outside the broker even under break-glass: the
 gathering code must never fetch ``EXCLUDED_CATEGORIES``, whatever access the caller holds.
 """
 

@@ -1,4 +1,4 @@
-"""Gather once (DESIGN.md "One request, end to end"): decide per holder and category, fan out to
+"""Gather once (docs/architecture.md, "One request, end to end"): decide per holder and category, fan out to
 the permitted sources concurrently, store what comes back sealed, audit every disclosure in the
 same transaction, and serve stored items again only while a permission still covers them.
 """
