@@ -52,7 +52,7 @@ def demo_app(data_dir: Path, port: int, *, template: Path | None = None) -> Fast
     ``template`` is an already-migrated database file to copy instead of migrating again.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "broker.platform.db"
+    path = data_dir / "broker.db"
     if template is not None:
         path.write_bytes(template.read_bytes())
     url = f"sqlite:///{path}"
