@@ -442,12 +442,14 @@ def case_clocks(assessment: Assessment, exceptions: list[ClockException], today:
 
 def advice_clock(advice: AdviceRequest, exceptions: list[ClockException], today: date, *, case_open: bool = True) -> ClockState:
     """The 6-week clock of one advice request; it stops when the advice arrives, and no longer
-    applies once the advice is reused or declined, or the case closed while it was awaited."""
+    applies once the advice is reused or declined, or the case closed while it was awaited.  The
+    family's own views (reg 6(1)(a)) have no such clock: reg 8 sets it for reg 6(1)(b)-(h) only."""
     return compute_clock(
         ClockKind.advice, advice.requested_on, today,
         exceptions=_recorded(exceptions, ClockKind.advice, advice.id),
         completed_on=advice.received_on,
-        applicable=advice.status == "received" or (advice.status == "requested" and case_open),
+        applicable=advice.advice_type != AdviceType.family_views and (
+            advice.status == "received" or (advice.status == "requested" and case_open)),
     )
 
 
