@@ -161,6 +161,7 @@ def verify_now(database: Database, session: Session, caller: Principal, settings
     _record(session, caller, "audit.verified", {
         "ok": report.ok, "entries_checked": report.entries_checked,
         "checkpoints_checked": report.checkpoints_checked, "first_bad_entry": report.first_bad_entry,
+        "bad_range": list(report.bad_range) if report.bad_range else None,
     })
     return run
 

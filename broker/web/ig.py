@@ -148,8 +148,8 @@ def run_verification(request: Request, caller: Auditor, form: VerifiedForm, sess
     report = run.report
     result = {
         "ok": report.ok, "entries": report.entries_checked, "checkpoints": report.checkpoints_checked,
-        "first_bad_entry": report.first_bad_entry, "problems": report.problems, "seconds": run.seconds,
-        "rate": run.rate,
+        "first_bad_entry": report.first_bad_entry, "bad_range": report.bad_range,
+        "problems": report.problems, "seconds": run.seconds, "rate": run.rate,
     }
     return _integrity_page(request, session, FormState(), result)
 
