@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 
 class Tier(IntEnum):
-    """How far a data category may travel (DOMAIN.md section 4)."""
+    """How far a data category may travel (docs/law.md, "Data categories")."""
 
     matching = 0
     standard = 1

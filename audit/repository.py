@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from audit.encoding import ENCODING_VERSION
@@ -27,13 +27,15 @@ def take_next_seq(session: Session, count: int = 1) -> int:
 # Core statements on the tables, built once: appending is the hot path, and the ORM's
 # bookkeeping for bulk statements costs more than the statements themselves.
 _SEQUENCE = AuditSequence.__table__
+_ENTRIES = AuditEntry.__table__
+assert isinstance(_SEQUENCE, Table) and isinstance(_ENTRIES, Table)  # mapped to tables, not to joins
 _CLAIM = (
     update(_SEQUENCE)
     .where(_SEQUENCE.c.id == 1)
     .values(next_seq=_SEQUENCE.c.next_seq + bindparam("count"))
     .returning(_SEQUENCE.c.next_seq)
 )
-_INSERT_ENTRY = insert(AuditEntry.__table__)
+_INSERT_ENTRY = insert(_ENTRIES)
 
 
 _ENTRY_VALUE_COLUMNS = (
@@ -166,7 +168,7 @@ def save_tree_state(session: Session, size: int, peaks: bytes) -> None:
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
     if nodes:
-        session.execute(insert(AuditTreeNode), [{"level": l, "index": i, "hash": h} for l, i, h in nodes])
+        session.execute(insert(AuditTreeNode), [{"level": level, "index": i, "hash": h} for level, i, h in nodes])
 
 
 def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
@@ -177,7 +179,7 @@ def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[i
     their indexes (SQLite would scan the table for a row-value IN list).  A proof is a few dozen keys.
     """
     wanted = list(dict.fromkeys(keys))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return _postgresql_subtree_hashes(session, wanted)
     values = ", ".join(f"(CAST(:l{n} AS INTEGER), CAST(:i{n} AS BIGINT))" for n in range(len(wanted)))
     parameters: dict[str, int] = {}
@@ -211,7 +213,7 @@ _POSTGRESQL_SUBTREE_HASHES = (
 def _postgresql_subtree_hashes(session: Session, wanted: list[tuple[int, int]]) -> tuple[int, dict[tuple[int, int], bytes]]:
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_POSTGRESQL_SUBTREE_HASHES, {"levels": [l for l, _ in wanted], "indexes": [i for _, i in wanted]})
+        cursor.execute(_POSTGRESQL_SUBTREE_HASHES, {"levels": [level for level, _ in wanted], "indexes": [i for _, i in wanted]})
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -311,7 +313,7 @@ def entry_chunk(session: Session, start: int, limit: int) -> tuple[list[int], li
     """
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_ENTRY_CHUNK[session.bind.dialect.name], (start, limit))
+        cursor.execute(_ENTRY_CHUNK[session.get_bind().dialect.name], (start, limit))
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -320,7 +322,7 @@ def entry_chunk(session: Session, start: int, limit: int) -> tuple[list[int], li
 
 def node_run(session: Session, level: int, start: int, end: int) -> bytes:
     """The stored hashes of the nodes ``start`` to ``end`` (exclusive) at ``level``, concatenated in index order."""
-    mark = "%s" if session.bind.dialect.name == "postgresql" else "?"
+    mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(
@@ -354,4 +356,4 @@ def count_subject_entries_by_actor(session: Session, *, since: datetime, until: 
              .where(AuditEntry.subject_id.is_not(None), AuditEntry.actor_username.is_not(None),
                     AuditEntry.recorded_at >= since, AuditEntry.recorded_at < until)
              .group_by(AuditEntry.actor_username).order_by(count.desc(), AuditEntry.actor_username))
-    return [(name, total) for name, total in session.execute(query).all()]
+    return [(name, total) for name, total in session.execute(query).all() if name is not None]

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,9 @@ def next_case_number(session: Session, year: int) -> int:
         .where(CaseReferenceCounter.year == year)
         .values(last_number=CaseReferenceCounter.last_number + 1)
     )
-    if session.execute(bump).rowcount == 0:
+    result = session.execute(bump)
+    assert isinstance(result, CursorResult)  # an UPDATE answers with a cursor result
+    if result.rowcount == 0:
         try:
             with session.begin_nested():
                 session.add(CaseReferenceCounter(year=year, last_number=1))
@@ -245,3 +247,13 @@ def open_cases_of(session: Session, subject_id: uuid.UUID, organisation_id: uuid
     return list(session.scalars(select(Assessment).where(
         Assessment.subject_id == subject_id, Assessment.organisation_id == organisation_id,
         Assessment.purpose == purpose, Assessment.status == "open").order_by(Assessment.received_on.desc())))
+
+
+ADVICE_GIVER_KINDS = frozenset({"school", "health", "ep_service", "social_care"})
+
+
+def advice_givers(session: Session) -> list[Organisation]:
+    """The organisations advice may be asked of, by name."""
+    return list(session.scalars(
+        select(Organisation).where(Organisation.kind.in_(ADVICE_GIVER_KINDS)).order_by(Organisation.name)
+    ))

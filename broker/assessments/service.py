@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -64,8 +63,6 @@ from broker.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
 
-COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
-
 # A case is opened for the statutory needs assessment; other purposes have their own paths.
 CASE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT})
 # The kinds of organisation whose staff open cases (see may_open_cases).
@@ -95,11 +92,6 @@ PREPARING_FOR_ADULTHOOD_FROM_YEAR = 9
 NOT_FOUND = "No assessment with this id."
 
 _Part = TypeVar("_Part", AdviceRequest, ClockException)
-
-
-def council_today() -> date:
-    """Today's date in England, where the statutory days are counted."""
-    return datetime.now(COUNCIL_TIMEZONE).date()
 
 
 def _event(principal: Principal, event_type: str, assessment: Assessment, **details: object) -> AuditEvent:
@@ -575,12 +567,14 @@ def case_clocks(assessment: Assessment, exceptions: list[ClockException], today:
 
 def advice_clock(advice: AdviceRequest, exceptions: list[ClockException], today: date, *, case_open: bool = True) -> ClockState:
     """The 6-week clock of one advice request; it stops when the advice arrives, and no longer
-    applies once the advice is reused or declined, or the case closed while it was awaited."""
+    applies once the advice is reused or declined, or the case closed while it was awaited.  The
+    family's own views (reg 6(1)(a)) have no such clock: reg 8 sets it for reg 6(1)(b)-(h) only."""
     return compute_clock(
         ClockKind.advice, advice.requested_on, today,
         exceptions=_recorded(exceptions, ClockKind.advice, advice.id),
         completed_on=advice.received_on,
-        applicable=advice.status == "received" or (advice.status == "requested" and case_open),
+        applicable=advice.advice_type != AdviceType.family_views and (
+            advice.status == "received" or (advice.status == "requested" and case_open)),
     )
 
 
@@ -640,7 +634,7 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         organisation_name=data.organisations[assessment.organisation_id].name,
         opened_by_user_id=assessment.opened_by_user_id, case_officer_user_id=assessment.case_officer_user_id,
         case_officer_name=data.officer_name(assessment), purpose=Purpose(assessment.purpose),
-        received_on=assessment.received_on, status=assessment.status,  # type: ignore[arg-type]
+        received_on=assessment.received_on, status=assessment.status,
         decision=Decision(assessment.decision) if assessment.decision else None, decision_on=assessment.decision_on,
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
         draft_plan_on=assessment.draft_plan_on, comments_until=comments_until(assessment),
@@ -719,7 +713,7 @@ def _permissions(
             found.missing.append(MissingPermissionRead(
                 category=decided.category, holder_organisation_id=holder,
                 holder_name=organisation.name if organisation else "an organisation", reason=decided.reason,
-                needed_for=needed_for, consent_request_id=request_id))  # type: ignore[arg-type]
+                needed_for=needed_for, consent_request_id=request_id))
     return found
 
 
@@ -754,7 +748,7 @@ def overview(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), case_officer_user_id=assessment.case_officer_user_id,
             case_officer_name=data.officer_name(assessment), received_on=assessment.received_on,
-            status=assessment.status,  # type: ignore[arg-type]
+            status=assessment.status,
             clocks=[_clock_read(c) for c in clocks], next_due_on=min(live_due) if live_due else None,
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
             advice_outstanding=len(awaited),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,7 +117,7 @@ def _visible(entry: AuditEntry, caller: str, released: set[int]) -> bool:
     return not _is_safeguarding(entry) or entry.seq in released
 
 
-def _permission(details: dict) -> str | None:  # type: ignore[type-arg]
+def _permission(details: dict[str, Any]) -> str | None:
     if details.get("consent_id"):
         version = details.get("consent_version")
         return "your permission" + (f" (version {version})" if version else "")

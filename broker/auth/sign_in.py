@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 import httpx
@@ -209,9 +209,9 @@ def signed_out_url(settings: Settings) -> str:
     return f"{settings.public_url.rstrip('/')}/signed-out"
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only a path on this service: never another site (an open redirect), never the provider."""
     return (
-        bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+        target is not None and target.startswith("/") and not target.startswith("//") and "\\" not in target
         and not target.startswith(DEV_ISSUER_PATH)
     )

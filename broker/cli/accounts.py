@@ -77,7 +77,7 @@ def add(
     from broker.accounts.schemas import AccountCreate
 
     def change(session: Session) -> str:
-        new = AccountCreate(username=username, display_name=name, role=role, issuer=issuer,  # type: ignore[arg-type]
+        new = AccountCreate(username=username, display_name=name, role=role, issuer=issuer,
                             external_subject=subject, organisation_code=organisation, person_id=person)
         return _line(service.add_account(session, _operator(by), new))
 
@@ -110,7 +110,7 @@ def role(
     from broker.accounts.schemas import AccountRoleChange
 
     typer.echo("changed: " + _run(lambda session: _line(service.change_role(
-        session, _operator(by), username, AccountRoleChange(role=new_role)))))  # type: ignore[arg-type]
+        session, _operator(by), username, AccountRoleChange(role=new_role)))))
 
 
 @accounts_app.command("disable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 from audit import service as audit_service
 from audit.events import AuditEvent
 from broker.accounts.models import User
-from broker.assessments.service import council_today
 from broker.auth import Principal, Role
 from broker.dev.demo_assessments import seed_assessments
 from broker.permissions import consent_actions
+from broker.platform.clock import council_today
 from consent.models import Consent, Organisation, Person, PersonIdentifier, Relationship, utcnow
 from consent.schemas import AnswerCreate, ConsentCreate, ConsentRequestCreate, ConsentWithdraw, ScopeRow
 from consent.standing import subjects_decided_by
@@ -139,7 +140,7 @@ USERS = [
 ]
 
 
-def _audit_setup(session: Session, event_type: str, *, subject_id: uuid.UUID | None = None, details: dict) -> None:  # type: ignore[type-arg]
+def _audit_setup(session: Session, event_type: str, *, subject_id: uuid.UUID | None = None, details: dict[str, Any]) -> None:
     """Setting up the demo is an administrative change like any other, so it is audited."""
     audit_service.append(session, AuditEvent(
         event_type=event_type, outcome="success", actor_username="demo-seed", actor_role="system",
@@ -300,13 +301,23 @@ def seed_permissions(session: Session, public_url: str = "http://127.0.0.1:8000"
     return added
 
 
-def list_users(session: Session, on: date) -> list[dict[str, object]]:
+class DemoAccount(TypedDict):
+    """A demo account as ``broker demo users`` lists it."""
+
+    username: str
+    display_name: str
+    role: str
+    organisation: str | None
+    children: list[str]
+
+
+def list_users(session: Session, on: date) -> list[DemoAccount]:
     """The demo accounts people sign in with, and the subjects each family account may decide for on ``on``.
 
     Machine clients (role ``system``) are not people's logins: ``broker dev-client`` gives theirs.
     """
     organisations = {o.id: o.code for o in session.scalars(select(Organisation))}
-    result = []
+    result: list[DemoAccount] = []
     for user in session.scalars(select(User).where(User.role != "system").order_by(User.username)):
         children = (
             [str(s) for s in subjects_decided_by(session, user.person_id, on)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth.principal import Principal
 from broker.auth.relationships import family_subjects
 from broker.permissions.consent_actions import actor_of
+from broker.platform.clock import council_today
 from consent import repository as consent_repository
 from consent import service
 from consent.models import Person
@@ -160,6 +161,6 @@ def permission(session: Session, principal: Principal, subject_id: uuid.UUID, co
 
 def access_history(session: Session, principal: Principal, subject_id: uuid.UUID) -> list[AccessLogEntry]:
     """Who has seen or asked for the subject's information, newest first."""
-    lines = access_log(session, principal.user_id, principal.person_id, subject_id, date.today(),
+    lines = access_log(session, principal.user_id, principal.person_id, subject_id, council_today(),
                        limit=ACCESS_HISTORY_LIMIT) or []
     return [line for _, line in reversed(lines)]

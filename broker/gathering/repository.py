@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, defer
 
 from broker.accounts.models import User
 from broker.gathering.models import GatheredItem
+from broker.platform.db import mapped_table
 from consent.models import Organisation, Person
 
 
@@ -20,7 +21,7 @@ def insert_new(session: Session, values: list[dict[str, object]]) -> None:
     """Insert items, skipping any already stored for the child (a concurrent gather included)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
-    session.connection().execute(insert(GatheredItem.__table__).on_conflict_do_nothing(
+    session.connection().execute(insert(mapped_table(GatheredItem)).on_conflict_do_nothing(
         index_elements=["subject_id", "source_system", "source_record_id"]), values)
 
 

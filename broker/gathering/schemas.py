@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from broker.gathering.service import BundleResult, GatherResult, Released, SourceResult, Withheld
 from broker.permissions.purposes import Purpose
@@ -117,7 +118,7 @@ class MissingPermission(BaseModel):
     holder_organisation_ids: list[uuid.UUID]
 
 
-_GATHER_EXAMPLE = {
+_GATHER_EXAMPLE: JsonDict = {
     "gather_id": "3f6d2c1b-8a9e-4f70-b5c4-2d1e0f9a8b7c", "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "EHC_NEEDS_ASSESSMENT",
     "gathered_at": "2026-11-20T10:15:02Z", "complete": False,
     "sources": [

@@ -1,4 +1,4 @@
-"""Gather once (DESIGN.md "One request, end to end"): decide per holder and category, fan out to
+"""Gather once (docs/architecture.md, "One request, end to end"): decide per holder and category, fan out to
 the permitted sources concurrently, store what comes back sealed, audit every disclosure in the
 same transaction, and serve stored items again only while a permission still covers them.
 """
@@ -440,7 +440,7 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
             fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
                        SealedField(TABLE, row_id, "content", _seal_payload(item))]
         sealed = encryption.seal_many(session, subject_id, fields)
-        values = []
+        values: list[dict[str, object]] = []
         for i, item in enumerate(new):
             ground = releases[item.source_record_id]
             values.append({
@@ -460,7 +460,7 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
     for item in sorted(items, key=lambda i: i.source_record_id):
         row = held[item.source_record_id]
         if row.content_hash == item.content_hash:
-            released.append(Released(row, item.title, item.content, item.document,
+            released.append(Released(row, item.title, None if item.content is None else dict(item.content), item.document,
                                      new=row.id == ids.get(item.source_record_id),
                                      release=releases[item.source_record_id]))
         else:

@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BROKER_", env_file=None, extra="ignore")
 
     environment: Environment = Environment.development
-    database_url: str = "sqlite:///var/broker.platform.db"
+    database_url: str = "sqlite:///var/broker.db"
     data_dir: Path = Path("var")
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     host: str = "127.0.0.1"

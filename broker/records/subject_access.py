@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -205,7 +206,7 @@ def audit_export(session: Session, subject_id: uuid.UUID, *, actor_username: str
     ))
 
 
-def _label(table: dict[str, Any], fallback: str):  # type: ignore[no-untyped-def]
+def _label(table: dict[str, Any], fallback: str) -> Callable[[str | None], str]:
     def label(code: str | None) -> str:
         known = table.get(code or "")
         return known.label if known else (code or fallback)

@@ -9,9 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import AdviceRequestCreate, AdviceType, AssessmentCreate
@@ -26,11 +25,11 @@ from broker.identity import linking
 from broker.identity.holders import holdings
 from broker.permissions import case_permissions
 from broker.permissions.purposes import Purpose
+from broker.platform.clock import council_today
 from broker.platform.db import DatabaseDep, SessionDep
 from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.records.encryption.service import RecordEncryptionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
-from consent import repository as consent_repository
 from consent.models import Organisation, Person, utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -69,14 +68,11 @@ def own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -
 
 
 def _subject(session: SessionDep, subject_id: uuid.UUID) -> Person:
-    subject = assessment_repository.get_subject(session, subject_id)
-    if subject is None:
-        raise NotFound("There is no child or young person with that id.")
-    return subject
+    return lookups.child(session, subject_id)
 
 
 def _organisations(session: SessionDep, ids: set[uuid.UUID]) -> dict[str, str]:
-    return {str(k): v for k, v in consent_repository.names_of_organisations(session, ids).items()}
+    return lookups.organisation_names(session, ids)
 
 
 @router.get("/assessments", response_class=HTMLResponse)
@@ -85,7 +81,7 @@ def overview(request: Request, caller: Caseworker, session: SessionDep, officer:
     yours (``?officer=me``, the default) or all your team's (``?officer=all``)."""
     if officer not in ("me", "all"):
         raise InvalidInput("Choose your cases (officer=me) or all your team's cases (officer=all).")
-    cases = assessments.overview(session, caller, "open", assessments.council_today(), own_only=officer == "me")
+    cases = assessments.overview(session, caller, "open", council_today(), own_only=officer == "me")
     return _page(request, "casework/assessments.html", {
         "cases": cases, "advice_labels": ADVICE_LABELS, "officer": officer,
         "counts": assessments.overview_counts(session, caller, "open"),
@@ -108,7 +104,7 @@ def open_case(request: Request, caller: Caseworker, child_id: uuid.UUID, form: V
     child = _subject(session, child_id)
     state = FormState.from_form(form)
     received = state.read_date("received", label="The date the request was received", past=False)
-    today = assessments.council_today()
+    today = council_today()
     if received is not None and received > today:
         state.add_error("received", "The date the request was received must be today or in the past",
                         anchor="received-day", parts=("day", "month", "year"))
@@ -120,7 +116,7 @@ def open_case(request: Request, caller: Caseworker, child_id: uuid.UUID, form: V
 
 
 def _case_context(request: Request, session: SessionDep, caller: Principal, case: Assessment) -> dict[str, Any]:
-    described = assessments.describe_assessment(session, case, assessments.council_today())
+    described = assessments.describe_assessment(session, case, council_today())
     settings, registry = request.app.state.settings, request.app.state.adapters
     held_by = holdings(session, settings, registry, case.subject_id)
     status = case_permissions.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
@@ -138,8 +134,7 @@ def case_page(request: Request, caller: Caseworker, assessment_id: uuid.UUID, se
 
 
 def advice_givers(session: SessionDep) -> list[Organisation]:
-    kinds = {"school", "health", "ep_service", "social_care"}
-    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
+    return lookups.advice_givers(session)
 
 
 def _advice_page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:
@@ -170,7 +165,7 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
         except ValueError:
             state.add_error("organisation", "Select who was asked for the advice")
     requested = state.read_date("requested", label="The date the advice was asked for", required=False, past=False)
-    if requested is not None and requested > assessments.council_today():
+    if requested is not None and requested > council_today():
         state.add_error("requested", "The date the advice was asked for must be today or in the past",
                         anchor="requested-day", parts=("day", "month", "year"))
     if requested is not None and requested < case.received_on:
@@ -182,7 +177,7 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     try:
         assessments.add_advice_request(session, caller, case.id, AdviceRequestCreate(
             advice_type=AdviceType(kind), organisation_id=organisation, requested_on=requested),
-            assessments.council_today())
+            council_today())
     except (InvalidInput, Conflict) as refused:
         state.add_error("advice_type", str(refused.detail), anchor="advice_type")
         return _advice_page(request, session, case, state)

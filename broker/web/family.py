@@ -106,7 +106,7 @@ def answer(request: Request, caller: Family, subject: PageSubjectInScope, reques
     if state.has_errors:
         return _answer_page(request, caller, subject, pending, state, categories, holders)
     data = AnswerCreate(
-        answer=choice,  # type: ignore[arg-type]
+        answer=choice,
         categories=categories if choice == "approve_part" else None,
         holder_organisation_ids=[uuid.UUID(h) for h in holders] if choice == "approve_part" else None,
         valid_for_days=days,

@@ -18,6 +18,7 @@ from broker.assessments.schemas import AssessmentCreate
 from broker.auth.principal import Principal, Role
 from broker.dev.browser import DESKTOP, PHONE
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 
 from .conftest import AXE_RESULTS, Visitor
 
@@ -270,7 +271,7 @@ def _new_case(live_app: tuple[Any, str], child: str) -> str:
     sam = Principal(user_id=demo_id("user:sen.caseworker"), username="sen.caseworker",
                     display_name="Sam Okafor (SEN caseworker)", role=Role.caseworker,
                     organisation_id=demo_id("org:NCC-SEN"))
-    today = assessments.council_today()
+    today = council_today()
     with app.state.database.unit_of_work() as session:
         case = assessments.open_assessment(session, sam, AssessmentCreate(
             subject_id=demo_id(f"person:{child}"), received_on=today - timedelta(days=4)), today)
