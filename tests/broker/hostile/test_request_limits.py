@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.simulators.pdf import _assemble, _stream
 from broker.dev.demo import demo_id
 from broker.platform.request_limits import nests_deeper_than
 
@@ -58,7 +59,10 @@ def test_a_body_within_the_limit_reaches_the_route(client: TestClient, auth_head
 
 
 def test_the_scan_upload_may_be_larger_than_the_general_limit(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
-    scan = b"%PDF-1.4\n" + b"0" * (3 * MiB)
+    # A real PDF of 3 MiB (one page whose content stream is mostly blank), as a large scan would be.
+    scan = _assemble([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                      _stream(b" " * (3 * MiB))])
     form = {"person_id": str(demo_id("person:leo")), "document_type": "ep_report", "title": "Report",
             "author": "Dr Lee", "document_date": "2024-01-10"}
     response = client.post("/api/v1/ep-documents", data=form, files={"file": ("scan.pdf", scan, "application/pdf")},
