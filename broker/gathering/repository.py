@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
@@ -77,7 +77,7 @@ def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
             # A transaction that has only read so far holds no lock: a write that changes nothing
             # takes the write lock now (or fails, if another writer committed since it began,
             # rather than release on what it read before).
-            connection.exec_driver_sql(f"UPDATE {Person.__tablename__} SET id = id WHERE 0")
+            connection.execute(update(Person).where(false()).values(id=Person.id))
         return
     session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())
 
