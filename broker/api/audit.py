@@ -9,18 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from audit import repository as audit_repository
 from audit import service as audit_service
-from audit.events import AuditEvent
 from audit.export import entry_record
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
 from broker.platform.db import SessionDep
 from broker.platform.errors import InvalidInput, NotFound
-from broker.platform.logging import current_request_id
 from broker.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -81,15 +79,10 @@ class ConsistencyProofRead(BaseModel):
 
 class AccessLogPage(BaseModel):
     items: list[AccessLogEntry]
-    next_cursor: str | None
+    next: str | None = Field(description="The cursor of the next (older) page; null on the oldest page.")
+    previous: str | None = Field(description="The cursor of the previous (newer) page; null on the newest page.")
 
 
-def _record_ig_action(session: SessionDep, caller: Principal, event_type: str, details: dict[str, Any]) -> None:
-    auditing.record(session, AuditEvent(
-        event_type=event_type, outcome="success", actor_user_id=str(caller.user_id), actor_username=caller.username,
-        actor_role=caller.role.value, actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
-        subject_id=details.get("subject_id"), request_id=current_request_id(), details=details,
-    ))
 
 
 def _cursor(value: str | None) -> int | None:
@@ -134,9 +127,9 @@ def search_events(
     entries = audit_repository.find_entries(session, **filters, after_seq=_cursor(cursor), limit=limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
-    _record_ig_action(session, caller, "audit.searched", {
+    auditing.record(session, catalogue.audit_searched(caller, filters={
         k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v
-    } | {"results": len(entries)})
+    } | {"results": len(entries)}))
     return EntryPage(
         items=[EntryRead(**entry_record(e)) for e in entries],
         next_cursor=_next_cursor(entries[-1].seq) if more else None,
@@ -147,7 +140,7 @@ def search_events(
 def read_event(seq: EntryNumber, session: SessionDep, caller: InformationGovernance) -> EntryRead:
     """One audit entry by its number (information governance only; the look-up is recorded)."""
     entry = audit_service.get_entry(session, seq)
-    _record_ig_action(session, caller, "audit.searched", {"seq": seq})
+    auditing.record(session, catalogue.audit_searched(caller, filters={"seq": seq}))
     return EntryRead(**entry_record(entry))
 
 
@@ -202,27 +195,25 @@ def release_safeguarding_entry(seq: EntryNumber, session: SessionDep, caller: In
     entry = audit_service.get_entry(session, seq)
     if entry.subject_id is None:
         raise InvalidInput("This entry is not about a child, so there is nothing to release.")
-    _record_ig_action(session, caller, "audit.released", {"released_seq": seq, "subject_id": entry.subject_id})
+    auditing.record(session, catalogue.audit_released(caller, subject_id=entry.subject_id, released_seq=seq))
 
 
 @subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage)
 def read_access_log(
     subject_id: uuid.UUID, session: SessionDep, caller: Family,
-    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    request: Request,
+    cursor: str | None = Query(None, description="A page's next or previous cursor; omit it for the newest page."),
     limit: int = Query(50, ge=1, le=200),
 ) -> AccessLogPage:
-    """Who looked at this child's information, when, why and under which permission, in plain language.
+    """Who looked at this child's information, when, why, on which basis and whether anything was
+    shared, in plain language, newest first; ``next`` pages back to the oldest.
 
-    Only for someone who may decide for the child; anyone else gets 404.  Other family members'
-    own business is left out, and safeguarding access appears once information governance releases it.
+    Only for someone who may decide for the child; anyone else gets 404, and so does a cursor this
+    service did not give the caller for this child.  Other family members' own business is left
+    out, and safeguarding access appears once information governance releases it.
     """
-    entries = access_log(session, caller.user_id, caller.person_id, subject_id, date.today(),
-                         after_seq=_cursor(cursor), limit=limit + 1)
-    if entries is None:
+    page = access_log(session, caller.user_id, caller.person_id, subject_id, date.today(),
+                      secret=_settings(request).secret_key.get_secret_value(), cursor=cursor, limit=limit)
+    if page is None:
         raise NotFound("No such child.")
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return AccessLogPage(
-        items=[line for _, line in entries],
-        next_cursor=_next_cursor(entries[-1][0]) if more else None,
-    )
+    return AccessLogPage(items=page.lines, next=page.older, previous=page.newer)

@@ -12,12 +12,11 @@ from pydantic import BaseModel
 
 from adapters import service
 from adapters.models import EpPaperDocument
-from audit.events import AuditEvent
+from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal, Role, require_roles
 from broker.platform.db import SessionDep
 from broker.platform.errors import Forbidden, NotFound, PayloadTooLarge
-from broker.platform.logging import current_request_id
 from broker.records.encryption.documents import PaperDocumentSealer
 from broker.records.encryption.service import RecordEncryption, get_record_encryption
 from consent.models import Organisation, Person
@@ -79,13 +78,9 @@ async def upload_paper_report(
         document_date=document_date, media_type=(file.content_type or "").lower(), content=content,
         uploaded_by=caller.username, sealer=PaperDocumentSealer(encryption),
         paper_file_reference=paper_file_reference)
-    record(session, AuditEvent(
-        event_type="ep_document.uploaded", outcome="success", actor_user_id=str(caller.user_id),
-        actor_username=caller.username, actor_role=str(caller.role),
-        actor_organisation_id=str(caller.organisation_id), subject_id=str(person_id),
-        request_id=current_request_id(),
-        details={"document_id": str(document.id), "content_hash": document.content_hash,
-                 "size_bytes": document.size_bytes, "document_type": document_type}))
+    record(session, catalogue.ep_document_uploaded(
+        caller, subject_id=person_id, document_id=document.id, content_hash=document.content_hash,
+        size_bytes=document.size_bytes, document_type=document_type))
     return PaperDocumentRead.of(document)
 
 

@@ -69,8 +69,7 @@ def audit_export(
     import getpass
 
     from audit import repository
-    from audit.events import AuditEvent
-    from broker.audit_trail import auditing
+    from broker.audit_trail import auditing, catalogue
     from broker.platform.db import Database
 
     if fmt not in ("jsonl", "csv"):
@@ -85,10 +84,9 @@ def audit_export(
     filters = {"subject_id": subject, "actor_user_id": actor, "actor_organisation_id": organisation,
                "event_types": event_type, "since": since, "until": until}
     with database.unit_of_work() as session:
-        auditing.record(session, AuditEvent(
-            event_type="audit.exported", outcome="success", actor_username=requested_by or getpass.getuser(),
-            actor_role="operator", reason="broker audit export",
-            details={"format": fmt, **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v}},
+        auditing.record(session, catalogue.audit_exported(
+            catalogue.Operator(requested_by or getpass.getuser(), "operator"), reason="broker audit export",
+            filters={"format": fmt, **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v}},
         ))
         checkpoint = auditing.sign_checkpoint(session, settings)
     with database.sessions() as session:

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from audit import service as audit_service
+from audit.events import AuditEvent
 from audit.export import entry_record
 from audit.verification import verify_log
 from broker.accounts.models import User
 from broker.assessments.service import council_today
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
 from broker.break_glass import repository as break_glass_repository
@@ -46,9 +47,8 @@ FILTER_FIELDS = ("subject", "actor", "organisation", "event_type",
                  "from-day", "from-month", "from-year", "to-day", "to-month", "to-year")
 
 
-def _record(session: Session, caller: Principal, event_type: str, details: dict[str, Any]) -> None:
-    auditing.record(session, auditing.staff_event(caller, event_type, subject_id=details.get("subject_id"),
-                                                  details=details))
+def _record(session: Session, event: AuditEvent) -> None:
+    auditing.record(session, event)
 
 
 # --- Searching the log ------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def audit_search(request: Request, caller: Auditor, session: SessionDep) -> HTML
     entries = audit_repository.find_entries(session, **filters, after_seq=after_seq, limit=PAGE_SIZE + 1)
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
-    _record(session, caller, "audit.searched", _described(filters) | {"results": len(entries)})
+    _record(session, catalogue.audit_searched(caller, filters=_described(filters) | {"results": len(entries)}))
     context.update(
         entries=[entry_record(e) for e in entries],
         next_url=f"/ig/audit?{_query_string(state, search='1', after=str(entries[-1].seq))}" if more else None,
@@ -144,7 +144,7 @@ def audit_export(request: Request, caller: Auditor, session: SessionDep) -> Resp
     entries = audit_repository.find_entries(session, **filters, seqs_below=checkpoint.tree_size, limit=EXPORT_LIMIT)
     out = io.StringIO()
     count = auditing.export_entries(session, entries, checkpoint, request.app.state.settings, out, fmt)
-    _record(session, caller, "audit.exported", _described(filters) | {"results": count, "format": fmt})
+    _record(session, catalogue.audit_exported(caller, filters=_described(filters) | {"results": count, "format": fmt}))
     media = "application/jsonl" if fmt == "jsonl" else "text/csv"
     name = f"audit-export-{utcnow():%Y%m%dT%H%M%SZ}.{fmt}"
     return Response(out.getvalue(), media_type=f"{media}; charset=utf-8",
@@ -155,7 +155,7 @@ def audit_export(request: Request, caller: Auditor, session: SessionDep) -> Resp
 def audit_entry(seq: int, request: Request, caller: Auditor, session: SessionDep) -> HTMLResponse:
     """One audit entry, every field; the look-up is recorded."""
     entry = audit_service.get_entry(session, seq)
-    _record(session, caller, "audit.searched", {"seq": seq})
+    _record(session, catalogue.audit_searched(caller, filters={"seq": seq}))
     return request.app.state.templates.TemplateResponse(request, "ig/entry.html", {"entry": entry_record(entry)})
 
 
@@ -187,10 +187,9 @@ def run_verification(request: Request, caller: Auditor, form: VerifiedForm, sess
         read_one_snapshot(snapshot)
         report = verify_log(snapshot, auditing.verifier(settings))
     seconds = time.perf_counter() - started
-    _record(session, caller, "audit.verified", {
-        "ok": report.ok, "entries_checked": report.entries_checked,
-        "checkpoints_checked": report.checkpoints_checked, "first_bad_entry": report.first_bad_entry,
-    })
+    _record(session, catalogue.audit_verified(
+        caller, ok=report.ok, entries_checked=report.entries_checked,
+        checkpoints_checked=report.checkpoints_checked, first_bad_entry=report.first_bad_entry))
     result = {
         "ok": report.ok, "entries": report.entries_checked, "checkpoints": report.checkpoints_checked,
         "first_bad_entry": report.first_bad_entry, "problems": report.problems, "seconds": seconds,
@@ -325,11 +324,11 @@ def reports(request: Request, caller: Auditor, session: SessionDep) -> HTMLRespo
         return render_form_page(request, "ig/reports.html", state, context)
     start = datetime.combine(since, clock.min, UTC)
     end = datetime.combine(until + timedelta(days=1), clock.min, UTC)
-    denials = audit_repository.find_unsuccessful(session, since=start, until=end)
+    denials = audit_repository.find_refusals(session, since=start, until=end)
     counts = audit_repository.count_subject_entries_by_actor(session, since=start, until=end)
     median = _median([n for _, n in counts]) if counts else 0
     unusual = [(name, n) for name, n in counts if median and n > multiple * median]
-    _record(session, caller, "audit.reported", {"since": start.isoformat(), "until": end.isoformat(),
-                                                "denials": len(denials), "unusual_users": len(unusual)})
+    _record(session, catalogue.audit_reported(caller, since=start.isoformat(), until=end.isoformat(),
+                                              denials=len(denials), unusual_users=len(unusual)))
     context.update(denials=[entry_record(e) for e in denials], volumes=counts, unusual=unusual, median=median)
     return render_form_page(request, "ig/reports.html", state, context)
