@@ -13,7 +13,6 @@ from broker.auth.principal import Principal, Role
 from broker.platform.db import Database
 from broker.platform.settings import Settings
 
-
 CALLER = Principal(user_id=uuid.uuid4(), username="sen.caseworker", display_name="Caseworker", role=Role.caseworker,
                    organisation_id=uuid.uuid4())
 
