@@ -198,7 +198,8 @@ def release_safeguarding_entry(seq: EntryNumber, session: SessionDep, caller: In
     auditing.record(session, catalogue.audit_released(caller, subject_id=entry.subject_id, released_seq=seq))
 
 
-@subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage)
+@subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage, responses={
+    404: {"description": "No such child for you, or a cursor this service did not give you for this child."}})
 def read_access_log(
     subject_id: uuid.UUID, session: SessionDep, caller: Family,
     request: Request,

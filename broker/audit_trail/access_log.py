@@ -58,6 +58,7 @@ WHY = {
 }
 OUTCOMES = {"permit": "allowed", "deny": "refused", "refused": "refused", "error": "did not complete",
             "success": "done"}
+ANSWERS = {"approve_all": "agreed to all of it", "approve_part": "agreed to part of it", "decline": "said no"}
 SHARING = frozenset({EventType.RECORDS_DISCLOSED, EventType.RECORDS_REUSED, EventType.BUNDLE_SERVED})
 
 
@@ -280,6 +281,9 @@ def _line(entries: list[AuditEntry], caller: str, names: _Names, folded: bool) -
     withheld_words = [_category_words(c) for c in dict.fromkeys(not_given) if c not in given]
     if event_type is EventType.DECISION_MADE:
         outcome = ("given" if not withheld_words else "not given" if not given_words else "partly given")
+    elif event_type is EventType.CONSENT_REQUEST_ANSWERED:
+        outcome = ANSWERS.get(str(first.details_data.get("answer")), "answered")
+        what = f"{what}: {outcome}"
     else:
         outcome = OUTCOMES.get(first.outcome, first.outcome)
     return AccessLogEntry(
