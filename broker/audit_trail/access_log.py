@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -295,13 +295,27 @@ def _line(entries: list[AuditEntry], caller: str, names: _Names, folded: bool) -
     )
 
 
-def _lines(run: list[AuditEntry], caller: str, names: _Names) -> list[AccessLogEntry]:
+# The young person reads their own history: "your child" is them.
+_TO_SELF = (("your child's", "your"), ("your child", "you"), ("your family's permission", "your permission"))
+
+
+def _to_self(text: str | None) -> str | None:
+    for parent_words, own_words in _TO_SELF:
+        text = text.replace(parent_words, own_words) if text else text
+    return text
+
+
+def _lines(run: list[AuditEntry], caller: str, names: _Names, is_self: bool) -> list[AccessLogEntry]:
     """A run (newest first) as lines: one per kind of event, in the order they were last written."""
     kinds: dict[str, list[AuditEntry]] = {}
     for entry in run:
         kinds.setdefault(entry.event_type, []).append(entry)
     folded = run[0].request_id is None
-    return [_line(entries, caller, names, folded) for entries in kinds.values()]
+    lines = [_line(entries, caller, names, folded) for entries in kinds.values()]
+    if is_self:
+        lines = [replace(line, what=_to_self(line.what) or line.what, why=_to_self(line.why),
+                         permission=_to_self(line.permission)) for line in lines]
+    return lines
 
 
 # --- The page -------------------------------------------------------------------------------------
@@ -334,7 +348,8 @@ def access_log(
     if direction == "newer":
         runs = [list(reversed(run)) for run in reversed(runs)]
     names = _Names(session)
-    lines = [line for run in runs for line in _lines(run, caller, names)]
+    is_self = caller_person_id == subject_id
+    lines = [line for run in runs for line in _lines(run, caller, names, is_self)]
     if not runs:
         return AccessLogPage([], None, None)
     newest, oldest = runs[0][0].seq, runs[-1][-1].seq

@@ -90,7 +90,8 @@ class EventType(StrEnum):
                        "Consent changed")
     CONSENT_WITHDRAWN = ("consent.withdrawn", "withdrew the permission to share {categories} with {recipient}",
                          "Consent withdrawn")
-    CONSENT_EXPIRED = ("consent.expired", "a permission ended, because your child now decides for themself",
+    CONSENT_EXPIRED = ("consent.expired",
+                       "ended a permission a parent gave, as the young person now makes these decisions",
                        "Consent expired")
     CONSENT_REQUEST_CREATED = ("consent_request.created", "asked for your permission to share {categories}",
                                "Consent requested")
