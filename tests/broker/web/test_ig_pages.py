@@ -179,8 +179,9 @@ def test_reports_count_refusals_only_and_unusual_volumes(
     unusual = page.text.split('id="unusual-list"')[1].split("</ul>")[0]
     assert "sen.caseworker" in unusual and "sc.caseworker" not in unusual
     denials = page.text.split('id="denials-list"')[1].split("</ul>")[0]
-    lines = re.findall(r"</a>: ([a-z_.]+), ([a-z]+), by ([a-z.]+)", denials)
-    assert sorted(lines) == [("decision.made", "deny", "sen.caseworker"), ("request.refused", "refused", "sarah.clarke")]
+    lines = re.findall(r"</a>: ([A-Za-z ]+) \(([a-z_.]+)\), ([a-z]+), by ([a-z.]+)", denials)
+    assert sorted(lines) == [("Access decision", "decision.made", "deny", "sen.caseworker"),
+                             ("Request refused", "request.refused", "refused", "sarah.clarke")]
     assert "Denials and refusals (2)" in page.text
     assert _events(database, "audit.reported")[-1].details_data["denials"] == 2
     bad = auditor.get("/ig/reports", params={"multiple": "lots", "to-day": "1", "to-month": "1", "to-year": "2020",
