@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from adapters.http_adapter import HttpSourceAdapter
+from adapters.pdf_content import UnreadablePdf, active_content
 from adapters.protocol import (
     Candidate,
     DataCategory,
@@ -77,6 +78,8 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
                         continue
                     if document.media_type != "application/pdf" or not document.body.startswith(PDF_MAGIC):
                         raise self.malformed("a document that is not a PDF")
+                    if _active(document.body):
+                        raise self.malformed("a PDF with active content (JavaScript, actions or embedded files)")
                     body = document.body
                 items.append(RecordItem(
                     self.name, str(metadata["documentId"]), DataCategory.EP_ADVICE, str(metadata["title"]),
@@ -87,6 +90,14 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
         except (KeyError, TypeError, AttributeError):
             raise self.malformed("unexpected document list") from None
         return releasable(items)
+
+
+def _active(body: bytes) -> bool:
+    """Whether a PDF acts on the reader's machine (or cannot be read to tell): never passed on."""
+    try:
+        return bool(active_content(body))
+    except UnreadablePdf:
+        return True
 
 
 ADAPTER = EducationalPsychologyAdapter

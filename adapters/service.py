@@ -21,6 +21,7 @@ from adapters import repository
 from adapters.errors import Conflict, InvalidInput, NotFound
 from adapters.identity import Demographics, MatchDecision, Verdict, decide
 from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus, utcnow
+from adapters.pdf_content import UnreadablePdf, active_content
 from adapters.protocol import Candidate
 from adapters.sealing import DocumentSealer
 
@@ -202,6 +203,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
+def _refuse_active_pdf(content: bytes) -> None:
+    """A scan needs no JavaScript, actions or embedded files: a PDF holding any is refused whole."""
+    try:
+        found = active_content(content)
+    except UnreadablePdf:
+        raise InvalidInput("the PDF cannot be read: scan the paper report again and upload the new PDF") from None
+    if found:
+        raise InvalidInput(f"the PDF holds active content ({', '.join(found)}), which a scanned report does not "
+                           "need: print it to a new PDF or scan the paper report, and upload that")
+
+
 def check_paper_file_name(name: str) -> str:
     """The uploaded file's own name, refused unless it is a plain file name.
 
@@ -230,6 +242,8 @@ def upload_paper_document(
         raise InvalidInput("upload a PDF, TIFF, PNG or JPEG scan")
     if not content or not content.startswith(magic):
         raise InvalidInput(f"the file is not a valid {media_type} document")
+    if media_type == "application/pdf":
+        _refuse_active_pdf(content)
     if len(content) > MAX_PAPER_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_PAPER_BYTES // 1_000_000} MB")
     if not title.strip() or not author.strip():

@@ -4,7 +4,10 @@ JSON Lines: the first line is the checkpoint (``{"type": "checkpoint", "note": .
 ..., "tree_size": ..., "root_hash": ...}``), then one line per entry with every field, its leaf
 hash and its inclusion proof in that checkpoint's tree.  CSV: one row per entry with the same
 columns (``details`` as canonical JSON text, the proof as space-separated base64); the checkpoint
-note goes to a file beside it.  Hashes are standard base64.  ``verify_export`` is what a recipient
+note goes to a file beside it. A CSV cell that a spreadsheet would run as a formula (one starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading apostrophe, so
+opening the file never runs text a family or a source system typed; a recipient recomputing a leaf
+from the CSV removes that one apostrophe first (``csv_value``). The JSON Lines export is unchanged.  Hashes are standard base64.  ``verify_export`` is what a recipient
 does: check the note's signature, recompute each leaf (audit.encoding), check each proof.
 """
 
@@ -25,6 +28,25 @@ from audit.encoding import EVENT_FIELDS, entry_bytes, format_timestamp
 from audit.models import AuditCheckpoint, AuditEntry
 
 CSV_COLUMNS = ["seq", "recorded_at", *EVENT_FIELDS, "details", "leaf_hash", "tree_size", "inclusion_proof"]
+
+
+# What a spreadsheet takes as the start of a formula (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as written to a CSV cell: text a spreadsheet would run as a formula is prefixed
+    with an apostrophe, which spreadsheets show as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_value(cell: str) -> str:
+    """The original value of a CSV cell written by ``csv_cell``."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def _b64(value: bytes) -> str:
@@ -83,7 +105,7 @@ def write_export(
             row = {**item.record, "tree_size": checkpoint.tree_size,
                    "inclusion_proof": " ".join(_b64(p) for p in item.proof)}
             row["details"] = json.dumps(row["details"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            writer.writerow(row)
+            writer.writerow({name: csv_cell(value) for name, value in row.items()})
             count += 1
             if progress is not None and count % 1000 == 0:
                 progress(count)

@@ -32,7 +32,12 @@ class VerificationReport:
     checkpoints_checked: int = 0
     tree_size: int = 0
     problems: list[str] = field(default_factory=list)
+    # The first entry known to be bad, where the log can say which.
     first_bad_entry: int | None = None
+    # Otherwise, where only a signed root disagrees (an entry and the stored tree above it were
+    # rewritten together), the entries it covers since the previous good root: one of them is bad,
+    # and the log cannot say which.
+    bad_range: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -181,7 +186,9 @@ def _trusted_checkpoints(
 ) -> dict[int, bytes]:
     """Signed roots by tree size, from the stored checkpoints and any notes the caller kept."""
     roots: dict[int, bytes] = {}
-    stored = [(f"stored checkpoint {c.tree_size}", c.note) for c in repository.all_checkpoints(session)]
+    checkpoints = repository.all_checkpoints(session)
+    stored = [(f"stored checkpoint {c.tree_size}", c.note) for c in checkpoints]
+    stored_roots = {f"stored checkpoint {c.tree_size}": bytes(c.root_hash) for c in checkpoints}
     given = [(f"given checkpoint {n}", note) for n, note in enumerate(extra_notes, 1)]
     for label, note in stored + given:
         try:
@@ -192,6 +199,9 @@ def _trusted_checkpoints(
         if checkpoint.origin != verifier.name:
             report._fail(f"{label}: signed for another log ({checkpoint.origin})", None)
             continue
+        stored_root = stored_roots.get(label)
+        if stored_root is not None and stored_root != checkpoint.root:
+            report._fail(f"{label}: the root stored beside it differs from the root its note signs", None)
         if roots.setdefault(checkpoint.tree_size, checkpoint.root) != checkpoint.root:
             report._fail(f"two signed checkpoints of size {checkpoint.tree_size} disagree: the log forked", None)
         report.checkpoints_checked += 1
@@ -252,7 +262,9 @@ def verify_log(
             report._fail(
                 f"the entries up to {checkpoint_size - 1} do not match the root signed at tree size "
                 f"{checkpoint_size}: an entry between {previous_checkpoint} and {checkpoint_size - 1} was altered, "
-                "removed, reordered or inserted", previous_checkpoint)
+                "removed, reordered or inserted, with its leaf hash and the stored tree rewritten to match; the "
+                "signed checkpoints narrow it to that range and cannot say which entry", None)
+            report.bad_range = (previous_checkpoint, checkpoint_size - 1)
             break
         previous_checkpoint = checkpoint_size
     else:
@@ -269,7 +281,7 @@ def verify_log(
             report._fail(f"the stored tree state at size {state.size} does not match the entries", None)
     report.entries_checked = size
     report.tree_size = size
-    if report.first_bad_entry is None:
+    if report.first_bad_entry is None and report.bad_range is None:
         unreached = [s for s in signed_sizes if s > size]
         expected_nodes = sum(state.size >> level for level in range(1, state.size.bit_length()))
         if size < counter:

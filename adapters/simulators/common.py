@@ -38,6 +38,7 @@ class Switches(BaseModel):
     fail_times: int | None = Field(None, ge=0, description="fail this many requests, then recover")
     malformed: bool = False
     oversized_bytes: int = Field(0, ge=0, le=50_000_000)
+    active_pdf: bool = Field(False, description="serve documents as PDFs that run JavaScript on opening")
 
 
 @dataclass

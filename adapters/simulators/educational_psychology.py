@@ -22,7 +22,7 @@ from adapters.simulators.common import (
     install_common,
     search_matches,
 )
-from adapters.simulators.pdf import scanned_report, typed_report
+from adapters.simulators.pdf import report_with_javascript, scanned_report, typed_report
 from adapters.simulators.population import EpCase, EpDocument, Population
 
 
@@ -95,6 +95,8 @@ def create_app(population: Population, credentials: SimulatorCredentials) -> Fas
     def content(document_id: str, state: System) -> Response:
         """The document's PDF."""
         case, document = visible_document(document_id)
+        if state.switches.active_pdf:
+            return answer(state, report_with_javascript([document.title]), "application/pdf")
         return answer(state, document_bytes(case, document), "application/pdf")
 
     @app.post("/api/documents/{document_id}/release")

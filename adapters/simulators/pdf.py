@@ -46,6 +46,21 @@ def typed_report(lines: list[str]) -> bytes:
     ])
 
 
+def report_with_javascript(lines: list[str]) -> bytes:
+    """``typed_report`` with a JavaScript action run on opening: what a compromised or careless
+    source system might send, for the tests that the broker refuses it."""
+    commands = ["BT", "/F1 11 Tf", "56 780 Td"] + [f"({_escape(line)}) Tj" for line in lines] + ["ET"]
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream("\n".join(commands).encode("latin-1", "replace")),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>",
+    ])
+
+
 @lru_cache(maxsize=512)
 def scanned_report(seed: int, width: int = 180, height: int = 255) -> bytes:
     """A one-page PDF holding only a greyscale image, as a scanned paper report is: no text layer."""

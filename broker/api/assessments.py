@@ -38,8 +38,10 @@ _NOT_FOUND = {404: {"description": "No such case, or not one of your organisatio
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead,
-             responses={403: {"description": "Your organisation may not act for this purpose."},
+             responses={403: {"description": "Your organisation may not act for this purpose, or does not open cases."},
                         404: {"description": "No such child."},
+                        409: {"description": "The child already has an open case for this purpose: "
+                                             "`assessment_id` and `reference` name it."},
                         422: {"description": "Bad input, or the case officer named is not a caseworker of your organisation."}})
 def open_assessment(
     data: AssessmentCreate, caller: Caller, session: SessionDep, database: DatabaseDep, request: Request

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from broker.accounts.models import Base, User
@@ -32,6 +32,9 @@ class Assessment(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
+        # One open case per child and purpose: a second would run a second set of statutory clocks.
+        Index("uq_assessments_open_case", "subject_id", "purpose", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -47,6 +50,8 @@ class Assessment(Base):
     decision_on: Mapped[date | None] = mapped_column(Date)
     decision: Mapped[str | None] = mapped_column(String(16))
     no_plan_notice_on: Mapped[date | None] = mapped_column(Date)
+    # The draft plan sent to the family: they have at least 15 days to comment (reg 13(1)).
+    draft_plan_on: Mapped[date | None] = mapped_column(Date)
     final_plan_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -119,6 +119,24 @@ def get_assessment(session: Session, assessment_id: uuid.UUID, *, for_update: bo
     return session.scalars(statement).one_or_none()
 
 
+def open_case_of(session: Session, subject_id: uuid.UUID, purpose: str) -> Assessment | None:
+    """The child's open case for ``purpose``, if there is one (there is at most one)."""
+    return session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.purpose == purpose, Assessment.status == "open",
+    )).one_or_none()
+
+
+def open_cases_of(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Assessment]]:
+    """Each child's open cases, oldest first."""
+    found: dict[uuid.UUID, list[Assessment]] = defaultdict(list)
+    ids = set(subject_ids)
+    if ids:
+        for case in session.scalars(select(Assessment).where(
+                Assessment.subject_id.in_(ids), Assessment.status == "open").order_by(Assessment.created_at)):
+            found[case.subject_id].append(case)
+    return found
+
+
 def list_assessments(
     session: Session,
     *,

@@ -44,6 +44,7 @@ class AdviceStatus(StrEnum):
 class Step(StrEnum):
     decision_to_assess = "decision_to_assess"
     notice_of_no_plan = "notice_of_no_plan"
+    draft_plan = "draft_plan"
     final_plan = "final_plan"
 
 
@@ -218,6 +219,7 @@ class StepCreate(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [
             {"step": "decision_to_assess", "completed_on": "2026-11-10", "decision": "assess"},
+            {"step": "draft_plan", "completed_on": "2027-01-25"},
             {"step": "final_plan", "completed_on": "2027-02-15"},
         ]},
     )
@@ -243,6 +245,10 @@ class AssessmentRead(BaseModel):
     decision: Decision | None
     decision_on: date | None
     no_plan_notice_on: date | None
+    draft_plan_on: date | None = Field(description="The day the draft plan was sent to the family.")
+    comments_until: date | None = Field(
+        description="The last day of the family's at least 15 days to comment on the draft plan (reg 13(1)); "
+                    "the final plan may be issued from the day after.")
     final_plan_on: date | None
     closed_at: datetime | None
     clocks: list[ClockRead]

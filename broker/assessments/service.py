@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,7 @@ from broker.assessments.schemas import (
 from broker.audit_trail import auditing, catalogue
 from broker.auth import Principal, Role
 from broker.break_glass import repository as break_glass_repository
+from broker.gathering.repository import hold_subject
 from broker.gathering.service import decide_release
 from broker.permissions.consent_actions import actor_of
 from broker.permissions.purposes import Purpose, purpose_permitted
@@ -66,6 +68,8 @@ COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 
 # A case is opened for the statutory needs assessment; other purposes have their own paths.
 CASE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT})
+# The kinds of organisation whose staff open cases (see may_open_cases).
+CASE_OPENING_KINDS = frozenset({"sen_team"})
 
 ADVICE_REGULATION: dict[AdviceType, str] = {
     AdviceType.family_views: "reg 6(1)(a)",
@@ -136,10 +140,16 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
     organisation = repository.get_organisation(session, principal.organisation_id) if principal.organisation_id else None
     if not purpose_permitted(organisation.kind if organisation else None, data.purpose):
         raise Forbidden(f"Your organisation may not act for the purpose {data.purpose.value}.")
+    if not may_open_cases(organisation.kind if organisation else None):
+        raise Forbidden("Only the council's SEN team opens EHC needs assessment cases.")
     if data.purpose not in CASE_PURPOSES:
         raise InvalidInput("An assessment case is opened for the purpose EHC_NEEDS_ASSESSMENT.")
     if repository.get_subject(session, data.subject_id) is None:
         raise NotFound("No child or young person with this id.")
+    # Held like a withdrawal or a gather: two caseworkers opening a case for the same child at once
+    # take turns, and the second finds the first's case.
+    hold_subject(session, data.subject_id)
+    _refuse_second_case(session, data.subject_id, data.purpose.value)
     _not_future(data.received_on, today, "The date the request was received")
     assert organisation is not None
     officer = _caseworker_of(session, organisation.id, data.case_officer_user_id or principal.user_id).id
@@ -153,6 +163,35 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
     _audit(session, principal, catalogue.assessment_opened, assessment, received_on=data.received_on.isoformat(),
            case_officer_user_id=str(officer) if officer != principal.user_id else None)
     return assessment
+
+
+def may_open_cases(organisation_kind: str | None) -> bool:
+    """Whether staff of an organisation of this kind open EHC needs assessment cases: the council's
+    SEN team only (Children and Families Act 2014 s.36: the local authority assesses); advice givers
+    and social care take part in a case but do not open one."""
+    return organisation_kind in CASE_OPENING_KINDS
+
+
+def _refuse_second_case(session: Session, subject_id: uuid.UUID, purpose: str) -> None:
+    """409 naming the open case when the child already has one for ``purpose``."""
+    existing = repository.open_case_of(session, subject_id, purpose)
+    if existing is not None:
+        raise Conflict(f"This child already has an open case for this purpose: {existing.reference}. "
+                       "Work on that case, or close it before opening another.",
+                       extra={"assessment_id": str(existing.id), "reference": existing.reference})
+
+
+def open_case_for(session: Session, principal: Principal, subject_id: uuid.UUID, purpose: str) -> Assessment | None:
+    """Before the open form: 403 unless the caller's organisation opens cases; else the child's open
+    case for ``purpose`` (run by the caller's organisation), if there is one, so the form can send
+    the caseworker to it instead of opening a second."""
+    organisation = repository.get_organisation(session, principal.organisation_id) if principal.organisation_id else None
+    if not may_open_cases(organisation.kind if organisation else None):
+        raise Forbidden("Only the council's SEN team opens EHC needs assessment cases.")
+    existing = repository.open_case_of(session, subject_id, purpose)
+    if existing is None or existing.organisation_id != principal.organisation_id:
+        return None
+    return existing
 
 
 def hand_over(session: Session, principal: Principal, assessment_id: uuid.UUID, data: CaseOfficerChange) -> Assessment:
@@ -370,11 +409,100 @@ def end_clock_pause(
     return exception
 
 
+# The family's time to comment on the draft plan (reg 13(1)): at least 15 days.
+COMMENT_DAYS = 15
+
+
+def comment_period() -> timedelta:
+    """The family's time to comment on a draft plan (reg 13(1))."""
+    return timedelta(days=COMMENT_DAYS)
+
+
+def comments_until(assessment: Assessment) -> date | None:
+    """The last day of the family's 15 days on the draft plan, if a draft has been sent."""
+    return assessment.draft_plan_on + timedelta(days=COMMENT_DAYS) if assessment.draft_plan_on else None
+
+
+def _plan_step(assessment: Assessment, data: StepCreate) -> bool:
+    """Record a draft plan, a final plan or a notice of no plan after a decision to assess; True
+    when the step ends the case. A final plan follows a draft and the family's 15 days (reg 13);
+    a notice that no plan will be issued cannot follow a draft (the council has decided to issue)."""
+    if data.step is Step.draft_plan:
+        if assessment.draft_plan_on is not None:
+            raise Conflict("The draft plan is already recorded.")
+        assessment.draft_plan_on = data.completed_on
+        return False
+    if data.step is Step.final_plan:
+        until = comments_until(assessment)
+        if until is None:
+            raise Conflict("Record the draft plan first: the family see the draft before the final plan "
+                           "(Children and Families Act 2014 s.38).")
+        if data.completed_on <= until:
+            raise InvalidInput(f"The family have until {until:%-d %B %Y} to comment on the draft plan "
+                               "(reg 13(1)): the final plan can be issued from the day after.")
+        assessment.final_plan_on = data.completed_on
+        return True
+    if assessment.draft_plan_on is not None:
+        raise Conflict("A draft plan has been sent: the council has decided to issue a plan.")
+    assessment.no_plan_notice_on = data.completed_on
+    return True
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A statutory step a caseworker may record on the case now, as the steps page offers it."""
+
+    value: str
+    step: Step
+    decision: Decision | None
+    label: str
+    hint: str
+    ends_case: bool
+    # What the family must be told of their right to appeal, where the step is appealable.
+    appeal: str | None = None
+
+
+APPEAL_NOT_TO_ASSESS = (
+    "The family can appeal to the First-tier Tribunal (Special Educational Needs and Disability) against the "
+    "decision not to carry out an EHC needs assessment (Children and Families Act 2014 s.51(2)(a)). Before "
+    "appealing they must contact a mediation adviser, and may ask for mediation (s.55). The notice tells them "
+    "so, with the time limit for appealing and where to get information, advice and support.")
+APPEAL_NO_PLAN = (
+    "The family can appeal to the First-tier Tribunal (Special Educational Needs and Disability) against the "
+    "decision not to issue an EHC plan (Children and Families Act 2014 s.51(2)(b)). Before appealing they must "
+    "contact a mediation adviser, and may ask for mediation (s.55). The notice tells them so, with the time limit "
+    "for appealing and where to get information, advice and support.")
+
+
+def step_choices(assessment: Assessment) -> list[StepChoice]:
+    """The statutory steps that may be recorded on the case now, in the order they happen."""
+    if assessment.status != "open":
+        return []
+    if assessment.decision is None:
+        return [
+            StepChoice("assess", Step.decision_to_assess, Decision.assess, "Decided to assess",
+                       "Stops the 6-week clock for the decision (regs 4-5). Advice is then sought (reg 6).", False),
+            StepChoice("not_assess", Step.decision_to_assess, Decision.not_assess, "Decided not to assess",
+                       "Stops the 6-week clock and ends the case.", True, APPEAL_NOT_TO_ASSESS),
+        ]
+    if assessment.draft_plan_on is None:
+        return [
+            StepChoice("draft_plan", Step.draft_plan, None, "Draft plan sent to the family",
+                       f"The family then have at least {COMMENT_DAYS} days to comment and to ask for a school "
+                       "or other setting to be named (reg 13(1)).", False),
+            StepChoice("notice_of_no_plan", Step.notice_of_no_plan, None, "Notice that no plan will be issued",
+                       "Stops the 16-week clock (reg 10) and ends the case.", True, APPEAL_NO_PLAN),
+        ]
+    return [StepChoice("final_plan", Step.final_plan, None, "Final plan issued",
+                       "Stops the 20-week clock (reg 13(2)) and ends the case.", True)]
+
+
 def record_step(
     session: Session, principal: Principal, assessment_id: uuid.UUID, data: StepCreate, today: date
 ) -> Assessment:
-    """Record a step that stops a clock; a decision not to assess, a notice of no plan or the
-    final plan ends the case."""
+    """Record a statutory step: the decision whether to assess, the draft plan sent to the family,
+    the final plan or the notice that no plan will be issued. Each stops its clock; a decision not
+    to assess, a notice of no plan or the final plan ends the case."""
     assessment = _open_for_change(session, principal, assessment_id)
     _not_future(data.completed_on, today, "The date of the step")
     if data.completed_on < assessment.received_on:
@@ -393,11 +521,7 @@ def record_step(
             raise Conflict("Record the decision to assess first.")
         if assessment.decision_on and data.completed_on < assessment.decision_on:
             raise InvalidInput("This step cannot come before the decision to assess.")
-        if data.step is Step.final_plan:
-            assessment.final_plan_on = data.completed_on
-        else:
-            assessment.no_plan_notice_on = data.completed_on
-        closes = True
+        closes = _plan_step(assessment, data)
     if closes:
         assessment.status, assessment.closed_at = "closed", utcnow()
     session.flush()
@@ -519,6 +643,7 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         received_on=assessment.received_on, status=assessment.status,  # type: ignore[arg-type]
         decision=Decision(assessment.decision) if assessment.decision else None, decision_on=assessment.decision_on,
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
+        draft_plan_on=assessment.draft_plan_on, comments_until=comments_until(assessment),
         closed_at=assessment.closed_at,
         clocks=[_clock_read(c) for c in case_clocks(assessment, exceptions, today)],
         advice_requests=[data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])],

@@ -132,6 +132,9 @@ class EventType(StrEnum):
     ASSESSMENT_NOTICE_OF_NO_PLAN = ("assessment.step.notice_of_no_plan",
                                     "recorded that no education, health and care plan will be made",
                                     "Notice of no plan recorded")
+    ASSESSMENT_DRAFT_PLAN = ("assessment.step.draft_plan",
+                             "recorded that the draft education, health and care plan was sent to you",
+                             "Draft plan recorded")
     ASSESSMENT_FINAL_PLAN = ("assessment.step.final_plan",
                              "recorded that the final education, health and care plan was issued",
                              "Final plan recorded")
@@ -414,6 +417,7 @@ def subject_access_exported(by: Principal | Operator, *, subject_id: uuid.UUID, 
 ASSESSMENT_STEPS = {
     "decision_to_assess": EventType.ASSESSMENT_DECISION_TO_ASSESS,
     "notice_of_no_plan": EventType.ASSESSMENT_NOTICE_OF_NO_PLAN,
+    "draft_plan": EventType.ASSESSMENT_DRAFT_PLAN,
     "final_plan": EventType.ASSESSMENT_FINAL_PLAN,
 }
 ADVICE_CHANGES = {
@@ -526,11 +530,12 @@ def audit_exported(by: Principal | Operator, *, filters: Mapping[str, Any], reas
 
 
 def audit_verified(by: Principal, *, ok: bool, entries_checked: int, checkpoints_checked: int,
-                   first_bad_entry: int | None) -> AuditEvent:
-    """The whole log was verified."""
+                   first_bad_entry: int | None, bad_range: Sequence[int] | None = None) -> AuditEvent:
+    """The whole log was verified (``bad_range``: the entries between checkpoints where only a
+    signed root disagrees)."""
     return _event(EventType.AUDIT_VERIFIED, by, details={
         "ok": ok, "entries_checked": entries_checked, "checkpoints_checked": checkpoints_checked,
-        "first_bad_entry": first_bad_entry})
+        "first_bad_entry": first_bad_entry, "bad_range": list(bad_range) if bad_range is not None else None})
 
 
 def audit_reported(by: Principal, *, since: str, until: str, denials: int, unusual_users: int) -> AuditEvent:

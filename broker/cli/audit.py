@@ -48,6 +48,10 @@ def audit_verify(
         return
     if report.first_bad_entry is not None:
         typer.echo(f"AUDIT LOG TAMPERED: first bad entry is {report.first_bad_entry}", err=True)
+    elif report.bad_range is not None:
+        first, last = report.bad_range
+        typer.echo(f"AUDIT LOG TAMPERED: an entry between {first} and {last} is bad "
+                   "(the signed checkpoints cannot say which)", err=True)
     for problem in report.problems:
         typer.echo(f"  - {problem}", err=True)
     raise typer.Exit(1)

@@ -21,6 +21,7 @@ from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.families.family_view import category_label
+from broker.gathering.repository import hold_subject
 from broker.identity.holders import holdings
 from broker.platform.errors import NotFound
 from broker.platform.logging import current_request_id
@@ -68,6 +69,9 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
 
     # Called from a sync route, which FastAPI runs in a worker thread: a private event loop is safe.
     answers = asyncio.run(ask_each()) if asking else []
+    # Held once the sources have answered (never while they are asked), so what the page says of
+    # the child's permissions is one state of them, ordered with any withdrawal.
+    hold_subject(session, subject_id)
     outcomes = {h: answer.get(h.source_system) for h, answer in zip(asking, answers, strict=True)}
     previews = []
     for holder in holder_ids:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from broker.auth import Principal
+from broker.gathering.repository import hold_subject
 from broker.gathering.service import (
     GATHER_COMPLETED,
     NOT_LINKED,
@@ -46,7 +47,10 @@ def recorded_gather(
     subject_id: uuid.UUID, purpose: str, case_reference: str | None, assessment_id: uuid.UUID,
 ) -> GatherResult | None:
     """The answer of gather ``gather_id`` as its caller saw it, or None if ``who`` did not make
-    that gather for this case (someone else's gather, or another case's, is not found)."""
+    that gather for this case (someone else's gather, or another case's, is not found).  The
+    child is held first, as ``bundle`` does, so the items are decided after any withdrawal that
+    has committed."""
+    hold_subject(session, subject_id)
     summary = _summary(session, who, gather_id, subject_id, assessment_id)
     if summary is None:
         return None

@@ -65,10 +65,16 @@ def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
     """Serialise releases of a child's records with changes to the child's permissions: until
     this transaction ends, a withdrawal that also holds the subject waits (or this waits for it).
     PostgreSQL locks the subject's row; SQLite takes its single write lock now rather than at
-    the first write, so what is read next is the latest committed state."""
+    the first write, so what is read next is the latest committed state.  Take it before the
+    instant a release is decided at, and before reading any permission."""
     if session.get_bind().dialect.name == "sqlite":
         connection = session.connection()
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            # A transaction that has only read so far holds no lock: a write that changes nothing
+            # takes the write lock now (or fails, if another writer committed since it began,
+            # rather than release on what it read before).
+            connection.exec_driver_sql(f"UPDATE {Person.__tablename__} SET id = id WHERE 0")
         return
     session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())

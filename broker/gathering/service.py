@@ -465,9 +465,13 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
            case_reference: str | None) -> BundleResult:
     """The stored items the caller's organisation may see now, for ``purpose``: each is decided
     again, so an item whose permission has been withdrawn is no longer served (unless another
-    permission covers it), and the categories not served are listed with the reason."""
+    permission covers it), and the categories not served are listed with the reason.  The child
+    is held first (``repository.hold_subject``) and "now" is taken after, as a withdrawal and a
+    gather's commit do: a read started after a withdrawal has committed serves nothing that
+    rested only on it, and one decided before it is ordered before it."""
     if who.organisation_id is None:
         raise Forbidden("Only staff of an organisation may read a gathered bundle.")
+    repository.hold_subject(session, subject_id)
     at = utcnow()
     rows = repository.stored_items(session, subject_id, None, None)
     by_holder: dict[uuid.UUID, set[str]] = {}

@@ -31,6 +31,7 @@ from broker.audit_trail import auditing, catalogue
 from broker.auth.principal import Principal
 from broker.break_glass.models import BreakGlassAccess
 from broker.gathering.models import TABLE, GatheredItem
+from broker.gathering.repository import hold_subject
 from broker.platform.errors import NotFound
 from broker.records.encryption.documents import PaperDocumentSealer
 from broker.records.encryption.service import RecordEncryption, RecordShredded, RecordUnreadable, SealedField
@@ -54,7 +55,11 @@ def _columns(row: object, names: list[str]) -> dict[str, Any]:
 def subject_access_export(
     session: Session, encryption: RecordEncryption, subject_id: uuid.UUID, at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything held about the child ``subject_id``, as JSON-ready data (NotFound if none)."""
+    """Everything held about the child ``subject_id``, as JSON-ready data (NotFound if none).
+    The child is held first and the export's instant taken after, so it is one state of the
+    child's permissions and items: a withdrawal either committed before it (and what rested
+    only on it is gone) or waits for it."""
+    hold_subject(session, subject_id)
     at = at or utcnow()
     subject = session.get(Person, subject_id)
     if subject is None or not subject.is_subject:

@@ -99,7 +99,9 @@ def overview(request: Request, caller: Caseworker, session: SessionDep, officer:
 def open_form(request: Request, caller: Caseworker, child_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """Open an EHC needs assessment: the day the request was received starts the clocks."""
     child = _subject(session, child_id)
-    return render_form_page(request, "casework/open.html", FormState(), {"child": child, "name": full_name(child)})
+    existing = assessments.open_case_for(session, caller, child.id, Purpose.EHC_NEEDS_ASSESSMENT.value)
+    return render_form_page(request, "casework/open.html", FormState(),
+                            {"child": child, "name": full_name(child), "existing": existing})
 
 
 @router.post("/children/{child_id}/assessments/new")

@@ -189,10 +189,12 @@ def run_verification(request: Request, caller: Auditor, form: VerifiedForm, sess
     seconds = time.perf_counter() - started
     _record(session, catalogue.audit_verified(
         caller, ok=report.ok, entries_checked=report.entries_checked,
-        checkpoints_checked=report.checkpoints_checked, first_bad_entry=report.first_bad_entry))
+        checkpoints_checked=report.checkpoints_checked, first_bad_entry=report.first_bad_entry,
+        bad_range=list(report.bad_range) if report.bad_range else None))
     result = {
         "ok": report.ok, "entries": report.entries_checked, "checkpoints": report.checkpoints_checked,
-        "first_bad_entry": report.first_bad_entry, "problems": report.problems, "seconds": seconds,
+        "first_bad_entry": report.first_bad_entry, "bad_range": report.bad_range,
+        "problems": report.problems, "seconds": seconds,
         "rate": int(report.entries_checked / seconds) if seconds > 0 else report.entries_checked,
     }
     return _integrity_page(request, session, FormState(), result)

@@ -205,3 +205,12 @@ def test_health_reports_each_system(simulators) -> None:  # type: ignore[no-unty
     reg = registry(simulators)
     statuses = [run(a.health()) for a in reg]
     assert all(s.healthy for s in statuses)
+
+
+def test_an_ep_system_serving_pdfs_that_run_javascript_is_a_malformed_answer(simulators) -> None:  # type: ignore[no-untyped-def]
+    reg = registry(simulators)
+    simulators["educational_psychology"].control(active_pdf=True)
+    outcomes = run(fetch_from_all(reg, {"educational_psychology": "EP/2022/00003"}, [DataCategory.EP_ADVICE], CONTEXT))
+    failed = outcomes["educational_psychology"]
+    assert failed.status == "failed" and failed.reason == "malformed" and failed.items == []
+    assert "active content" in failed.detail

@@ -135,17 +135,21 @@ def insert_in_middle_after_last_checkpoint(session: Session) -> None:
     insert_in_middle(session)
 
 
-CASES: list[tuple[Callable[[Session], None], int, str]] = [
+# Where the log can name the bad entry, it does; where an entry was rewritten together with its
+# leaf and the stored tree, only the signed checkpoints disagree, and they name a range: entries
+# 10 to 24 lie between the checkpoints of tree sizes 10 and 25.
+RANGE = (10, 24)
+CASES: list[tuple[Callable[[Session], None], int | tuple[int, int], str]] = [
     (alter, 17, "entry 17 was altered"),
     (alter_and_rehash, 16, "stored tree disagrees"),
-    (alter_and_rebuild, 10, "root signed at tree size 25"),
+    (alter_and_rebuild, RANGE, "root signed at tree size 25"),
     (delete_middle, 17, "entry 17 is missing"),
-    (delete_and_renumber, 10, "root signed at tree size 25"),
+    (delete_and_renumber, RANGE, "root signed at tree size 25"),
     (delete_last, 39, "signed tree size 40"),
     (reorder, 17, "entry 17 was altered or moved"),
-    (reorder_and_rebuild, 10, "root signed at tree size 25"),
+    (reorder_and_rebuild, RANGE, "root signed at tree size 25"),
     (insert_at_end, 40, "inserted outside the log"),
-    (insert_in_middle, 10, "root signed at tree size 25"),
+    (insert_in_middle, RANGE, "root signed at tree size 25"),
 ]
 
 
@@ -169,7 +173,8 @@ def test_an_untouched_log_verifies(session: Session, chunk_level: int | None) ->
 
 @pytest.mark.parametrize(("tamper", "first_bad", "message"), CASES, ids=[c[0].__name__ for c in CASES])
 def test_tampering_is_caught(
-    session: Session, tamper: Callable[[Session], None], first_bad: int, message: str, chunk_level: int | None
+    session: Session, tamper: Callable[[Session], None], first_bad: int | tuple[int, int], message: str,
+    chunk_level: int | None,
 ) -> None:
     build_log(session)
     drop_guards(session)
@@ -177,7 +182,11 @@ def test_tampering_is_caught(
     session.commit()
     report = verify_log(session, VERIFIER)
     assert not report.ok
-    assert report.first_bad_entry == first_bad, report.problems
+    if isinstance(first_bad, tuple):
+        assert (report.first_bad_entry, report.bad_range) == (None, first_bad), report.problems
+        assert any("cannot say which entry" in p for p in report.problems)
+    else:
+        assert (report.first_bad_entry, report.bad_range) == (first_bad, None), report.problems
     assert any(message in p for p in report.problems), report.problems
 
 
@@ -201,7 +210,17 @@ def test_a_kept_checkpoint_catches_a_log_rewritten_after_its_checkpoints_were_de
     rebuild_tree(session)
     assert verify_log(session, VERIFIER).ok  # nothing left in the database to contradict the forgery
     report = verify_log(session, VERIFIER, extra_checkpoints=[kept])
-    assert report.first_bad_entry == 0 and not report.ok
+    assert report.bad_range == (0, 11) and not report.ok
+
+
+def test_a_stored_root_that_differs_from_its_signed_note_is_reported(session: Session) -> None:
+    build_log(session, 12, (12,))
+    drop_guards(session)
+    session.execute(text("UPDATE audit_checkpoints SET root_hash = :r"), {"r": bytes(32)})
+    session.commit()
+    report = verify_log(session, VERIFIER)
+    assert not report.ok
+    assert any("stored checkpoint 12: the root stored beside it differs" in p for p in report.problems), report.problems
 
 
 def test_the_database_encodes_stored_entries_exactly_as_the_log_does(session: Session) -> None:

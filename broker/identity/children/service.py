@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from broker.assessments import repository as assessments_repository
+from broker.assessments.service import may_open_cases
 from broker.audit_trail import auditing, catalogue
-from broker.auth.principal import Principal
+from broker.auth.principal import Principal, Role
 from broker.identity.children import repository
 
 # Identifiers a caseworker may type: an NHS number (10 digits, often written 3-3-4) or a UPN.
@@ -20,12 +22,24 @@ _LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
 @dataclass(frozen=True)
+class OpenCase:
+    """A child's open case, as a search result links to it."""
+
+    id: uuid.UUID
+    reference: str
+
+
+@dataclass(frozen=True)
 class ChildSummary:
     person_id: uuid.UUID
     name: str
     date_of_birth: date | None
     nhs_number: str | None
     upn: str | None
+    # Set by ``search_children`` for the member of staff who searched: their organisation's open
+    # cases for the child, and whether they may open one now.
+    open_cases: tuple[OpenCase, ...] = ()
+    may_open_case: bool = False
 
 
 def normalise_identifier(text: str) -> tuple[str, str] | None:
@@ -59,6 +73,19 @@ def find_children(
     ]
 
 
+def _for_caseworker(session: Session, caller: Principal, child: ChildSummary) -> ChildSummary:
+    """The child with the caller's organisation's open cases, and whether the caller may open one."""
+    if caller.organisation_id is None:
+        return child
+    cases = tuple(OpenCase(case.id, case.reference)
+                  for case in assessments_repository.open_cases_of(session, [child.person_id]).get(child.person_id, [])
+                  if case.organisation_id == caller.organisation_id)
+    organisation = assessments_repository.get_organisation(session, caller.organisation_id)
+    may_open = (caller.role is Role.caseworker and may_open_cases(organisation.kind if organisation else None)
+                and not cases)
+    return replace(child, open_cases=cases, may_open_case=may_open)
+
+
 def search_children(
     session: Session, caller: Principal, *, name: str = "", born: date | None = None,
     identifier: tuple[str, str] | None = None,
@@ -68,7 +95,8 @@ def search_children(
     The entry names the children found (by id) and how they were looked for, never the name, date
     of birth or number typed in.
     """
-    found = find_children(session, name=name, born=born, identifier=identifier)
+    found = [_for_caseworker(session, caller, child)
+             for child in find_children(session, name=name, born=born, identifier=identifier)]
     auditing.record(session, catalogue.child_searched(
         caller, found=[child.person_id for child in found],
         searched_by=identifier[0] if identifier else "name_and_date_of_birth"))

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.models import EpPaperDocument
 from adapters.protocol import DataCategory, FetchContext
-from adapters.simulators.pdf import scanned_report
+from adapters.simulators.pdf import report_with_javascript, scanned_report
 from broker.dev.demo import demo_id
 from broker.records import subject_access
 from broker.records.encryption.documents import PaperDocumentSealer
@@ -82,3 +82,14 @@ def test_a_stored_scan_is_sealed_under_the_childs_key_and_erased_with_it(client,
         [report] = subject_access.subject_access_export(session, app.state.record_encryption, leo)["paper_reports"]
     assert report["state"] == "destroyed" and report["document_base64"] is None
     assert len(asyncio.run(adapter.fetch(str(amelia), [DataCategory.EP_ADVICE], context))) == 1
+
+
+def test_a_pdf_that_runs_javascript_is_refused_and_nothing_is_stored(client, auth_headers) -> None:  # type: ignore[no-untyped-def]
+    leo = str(demo_id("person:leo"))
+    ep = auth_headers("ep.psychologist")
+    before = client.get(f"/api/v1/people/{leo}/ep-documents", headers=ep).json()
+    refused = client.post("/api/v1/ep-documents", data=_form(leo), headers=ep,
+                          files={"file": ("report.pdf", report_with_javascript(["EP report"]), "application/pdf")})
+    assert refused.status_code == 422
+    assert "active content (JavaScript)" in refused.json()["detail"]
+    assert client.get(f"/api/v1/people/{leo}/ep-documents", headers=ep).json() == before

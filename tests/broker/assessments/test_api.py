@@ -385,11 +385,13 @@ def test_decision_then_final_plan_closes_the_case_and_freezes_it(client: TestCli
     case = open_case(client, sen, "leo", received=30)
     steps = f"/api/v1/assessments/{case['id']}/steps"
     assert client.post(steps, headers=sen, json={"step": "final_plan", "completed_on": days_ago(1)}).status_code == 409
-    decided = client.post(steps, headers=sen, json={"step": "decision_to_assess", "completed_on": days_ago(2), "decision": "assess"})
+    decided = client.post(steps, headers=sen, json={"step": "decision_to_assess", "completed_on": days_ago(20), "decision": "assess"})
     assert decided.status_code == 200 and decided.json()["status"] == "open"
     assert client.post(steps, headers=sen, json={"step": "decision_to_assess", "completed_on": days_ago(1),
                                                   "decision": "assess"}).status_code == 409
-    assert client.post(steps, headers=sen, json={"step": "final_plan", "completed_on": days_ago(3)}).status_code == 422
+    assert client.post(steps, headers=sen, json={"step": "draft_plan", "completed_on": days_ago(21)}).status_code == 422
+    drafted = client.post(steps, headers=sen, json={"step": "draft_plan", "completed_on": days_ago(18)})
+    assert drafted.status_code == 200 and drafted.json()["status"] == "open"
     final = client.post(steps, headers=sen, json={"step": "final_plan", "completed_on": days_ago(0)}).json()
     assert final["status"] == "closed" and final["closed_at"] is not None
     clocks = {c["kind"]: c["status"] for c in final["clocks"]}
@@ -411,7 +413,7 @@ def test_a_decision_not_to_assess_closes_the_case_and_the_plan_clocks_do_not_app
     {"step": "decision_to_assess", "completed_on": "TOMORROW", "decision": "assess"},
     {"step": "decision_to_assess", "completed_on": "LONG_AGO", "decision": "assess"},
     {"step": "final_plan", "completed_on": "TODAY", "decision": "assess"},
-    {"step": "draft_plan", "completed_on": "TODAY"},
+    {"step": "plan_lost", "completed_on": "TODAY"},
 ])
 def test_bad_steps_are_422(client: TestClient, sen, body: dict) -> None:  # type: ignore[no-untyped-def]
     values = {"TODAY": days_ago(0), "TOMORROW": days_ago(-1), "LONG_AGO": days_ago(400)}

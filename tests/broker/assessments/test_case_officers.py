@@ -31,9 +31,9 @@ def nadia(auth_headers):  # type: ignore[no-untyped-def]
     return auth_headers("sen.caseworker2")
 
 
-def _open(client: TestClient, headers: dict[str, str], **extra: object):  # type: ignore[no-untyped-def]
+def _open(client: TestClient, headers: dict[str, str], child: str = "jordan", **extra: object):  # type: ignore[no-untyped-def]
     return client.post("/api/v1/assessments", headers=headers, json={
-        "subject_id": str(demo_id("person:jordan")), "received_on": (council_today() - timedelta(days=3)).isoformat(),
+        "subject_id": str(demo_id(f"person:{child}")), "received_on": (council_today() - timedelta(days=3)).isoformat(),
         **extra})
 
 
@@ -50,7 +50,7 @@ def test_the_opener_is_the_case_officer_unless_another_caseworker_is_named(clien
     mine = _open(client, sen)
     assert mine.status_code == 201, mine.text
     assert (mine.json()["case_officer_user_id"], mine.json()["case_officer_name"]) == (SAM, "Sam Okafor (SEN caseworker)")
-    theirs = _open(client, sen, case_officer_user_id=NADIA)
+    theirs = _open(client, sen, child="leo", case_officer_user_id=NADIA)
     assert theirs.status_code == 201, theirs.text
     assert _officer(client, sen, theirs.json()["id"]) == (NADIA, "Nadia Hussain (SEN caseworker)")
     assert theirs.json()["opened_by_user_id"] == SAM

@@ -15,7 +15,7 @@ from audit.export import verify_export
 from broker.audit_trail import auditing
 from broker.platform.settings import Settings
 from tests.audit.builders import make_event
-from tests.audit.test_verification import drop_guards
+from tests.audit.test_verification import drop_guards, rebuild_tree
 
 
 def _log(session: Session, settings: Settings, n: int = 30) -> None:
@@ -37,6 +37,18 @@ def test_verify_passes_then_names_the_first_bad_entry(session: Session, settings
     result = broker_cli("audit", "verify")
     assert result.exit_code == 1
     assert "first bad entry is 12" in result.output
+
+
+def test_a_forger_who_rewrites_the_tree_too_is_named_by_range(session: Session, settings: Settings, broker_cli) -> None:  # type: ignore[no-untyped-def]
+    _log(session, settings)
+    drop_guards(session)
+    session.execute(text("UPDATE audit_entries SET subject_id = 'someone-else' WHERE seq = 14"))
+    session.commit()
+    rebuild_tree(session)
+    result = broker_cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "an entry between 10 and 19 is bad (the signed checkpoints cannot say which)" in result.output
+    assert "first bad entry" not in result.output
 
 
 def test_a_wrong_verifier_key_fails_verification(session: Session, settings: Settings, broker_cli) -> None:  # type: ignore[no-untyped-def]

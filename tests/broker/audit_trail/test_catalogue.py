@@ -10,13 +10,16 @@ from __future__ import annotations
 import ast
 import re
 import string
+import typing
 import uuid
 from pathlib import Path
 
 import pytest
 
+import adapters.service
 import broker
 from audit.events import AuditEvent
+from broker.assessments.schemas import AdviceRequestUpdate, Step
 from broker.audit_trail import auditing, catalogue
 from broker.audit_trail.catalogue import EventType
 from broker.platform.db import Database
@@ -24,6 +27,7 @@ from broker.platform.db import Database
 BROKER = Path(broker.__file__).parent
 CATALOGUE = BROKER / "audit_trail" / "catalogue.py"
 AUDITING = BROKER / "audit_trail" / "auditing.py"
+ADAPTER_SERVICE = Path(adapters.service.__file__)
 # The first part of every catalogued type ("consent" of "consent.granted"), and one that nothing
 # may write any more.
 FAMILIES = {value.split(".")[0] for value in EventType} | {"disclosure"}
@@ -124,3 +128,31 @@ def test_recording_an_uncatalogued_event_is_refused(database: Database) -> None:
             reason="y"), AuditEvent("records.read", "success")])
     with database.sessions() as session:
         assert auditing.service.repository.count_entries(session) == 0
+
+
+def _link_actions() -> set[str]:
+    """The actions ``adapters.service`` names a link change by (``_change(..., action, ...)``,
+    ``LinkChange(link, action, ...)`` and ``action = ... if ... else ...``)."""
+    tree = ast.parse(ADAPTER_SERVICE.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_change" and len(node.args) >= 4:
+            values.append(node.args[3])
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "LinkChange" and len(node.args) >= 2:
+            values.append(node.args[1])
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "action" for t in node.targets):
+            values.append(node.value)
+        for value in values:
+            found |= {c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return found
+
+
+def test_every_step_advice_change_and_link_action_has_its_event() -> None:
+    """The builders that pick a type from a value cover every value production can hand them."""
+    assert {step.value for step in Step} == set(catalogue.ASSESSMENT_STEPS)
+    statuses = typing.get_args(AdviceRequestUpdate.model_fields["status"].annotation)
+    assert set(statuses) == set(catalogue.ADVICE_CHANGES)
+    actions = _link_actions()
+    assert {"auto_link", "queued", "confirm", "holder_changed"} <= actions
+    assert actions <= set(catalogue.LINK_EVENTS)
