@@ -23,6 +23,11 @@ Adding an event is a change to this module only:
    returns ``_event(EventType.THE_MEMBER, ...)``;
 3. call the builder where the event happens and hand its result to ``auditing.record``.
 
+A few builders serve a closed family of types chosen by a value production holds (``LINK_EVENTS``
+for identity link actions, ``ASSESSMENT_STEPS``, ``ADVICE_CHANGES``; ``request_refused`` for refused
+or failed requests): a new value there is a new member plus one entry in that dict, and a test
+fails if a step, advice status or link action has none.
+
 If the event's details name categories, a holder or a recipient, use the keys ``categories``,
 ``holder`` and ``recipient`` (organisation ids) so the family's history can word them.
 """
