@@ -16,7 +16,7 @@ help:
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make assets      - install GOV.UK Frontend and axe-core from the npm registry (done by run and test)"
 	@echo "make screenshots - phone and desktop screenshots of the pages into docs/screenshots/"
-	@echo "make audit-code  - bandit over the code and pip-audit over the locked dependencies"
+	@echo "make audit-code  - ruff, mypy and bandit over the code, pip-audit over the locked dependencies"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -45,9 +45,12 @@ test: $(VENV)/.synced assets
 screenshots: $(VENV)/.synced assets
 	$(BIN)/python -m broker.dev.screenshots
 
-# bandit's exceptions are in pyproject.toml [tool.bandit] and on their lines; pip-audit's in
-# .ci/pip-audit-ignore.txt (see .ci/audit-dependencies for what happens without PyPI's advisory data).
+# ruff's, mypy's and bandit's settings are in pyproject.toml (bandit's exceptions also on their lines);
+# pip-audit's in .ci/pip-audit-ignore.txt (see .ci/audit-dependencies for what happens without PyPI's
+# advisory data).
 audit-code: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/bandit -c pyproject.toml -r broker consent audit adapters --quiet --severity-level low 2> >(grep -v "nosec encountered" >&2)
 	@echo "bandit: no issues in broker/ consent/ audit/ adapters/"
 	UV=$(UV) .ci/audit-dependencies

@@ -85,8 +85,9 @@ class EducationalPsychologyAdapter(HttpSourceAdapter):
                     self.name, str(metadata["documentId"]), DataCategory.EP_ADVICE, str(metadata["title"]),
                     self.parse_date(metadata.get("date")), utcnow(),
                     {"case_ref": person_ref, "type": metadata["type"], "author": metadata.get("author"),
-                     "scanned": bool(metadata.get("scanned")), "date": metadata.get("date")},
-                    body, "application/pdf"))
+                     "scanned": bool(metadata.get("scanned")), "date": metadata.get("date"),
+                     "written_for": _case_reference(metadata.get("forCase"))},
+                    body, "application/pdf", written_for=_case_reference(metadata.get("forCase"))))
         except (KeyError, TypeError, AttributeError):
             raise self.malformed("unexpected document list") from None
         return releasable(items)
@@ -98,6 +99,11 @@ def _active(body: bytes) -> bool:
         return bool(active_content(body))
     except UnreadablePdf:
         return True
+
+
+def _case_reference(value: object) -> str | None:
+    """The council's case reference a document says it was written for, if it is one."""
+    return value if isinstance(value, str) and 0 < len(value) <= 40 and value.isprintable() else None
 
 
 ADAPTER = EducationalPsychologyAdapter

@@ -58,11 +58,12 @@ def active_content(content: bytes) -> list[str]:
                 continue
             seen.add(key)
             try:
-                item = item.get_object()
+                resolved = item.get_object()
             except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
                 raise UnreadablePdf(str(exc)) from None
-            if item is None:
+            if resolved is None:
                 continue
+            item = resolved
         visited += 1
         if visited > _MAX_OBJECTS:
             raise UnreadablePdf("too many objects to inspect")

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 
 class Tier(IntEnum):
-    """How far a data category may travel (DOMAIN.md section 4)."""
+    """How far a data category may travel (docs/law.md, "Data categories")."""
 
     matching = 0
     standard = 1
@@ -190,6 +190,9 @@ class RecordItem:
     media_type: str | None = None
     sensitivity: Sensitivity | None = None
     held_by: str | None = None
+    # The case this item was written for, when the source says so (advice the council asked for
+    # under reg 6(1) for that assessment); None for records kept for the source's own work.
+    written_for: str | None = None
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:

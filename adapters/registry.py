@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +18,11 @@ from adapters.connection import SourceSystemConfig
 from adapters.errors import SourceFailure, UnknownSourceSystem
 from adapters.protocol import DataCategory, FetchContext, RecordItem, SourceAdapter, releasable, requestable
 
+# A configured adapter's class, built as ``cls(config, **resources)`` (the base class takes only a name).
+AdapterClass = Callable[..., SourceAdapter]
 
-def adapter_class(config: SourceSystemConfig) -> type[SourceAdapter]:
+
+def adapter_class(config: SourceSystemConfig) -> AdapterClass:
     module = importlib.import_module(config.module or f"adapters.{config.kind}")
     cls = getattr(module, "ADAPTER", None)
     if not (isinstance(cls, type) and issubclass(cls, SourceAdapter)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,7 +23,7 @@ class CircuitBreaker:
     opens it again.  Thread-safe, because several event loops or workers may share an adapter.
     """
 
-    def __init__(self, failure_threshold: int = 5, reset_after: float = 30.0, clock=time.monotonic) -> None:
+    def __init__(self, failure_threshold: int = 5, reset_after: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.failure_threshold = failure_threshold
         self.reset_after = reset_after
         self._clock = clock

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from adapters import repository
 from adapters.errors import Conflict, InvalidInput, NotFound
 from adapters.identity import Demographics, MatchDecision, Verdict, decide
-from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus, utcnow
+from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange, LinkStatus
 from adapters.pdf_content import UnreadablePdf, active_content
-from adapters.protocol import Candidate
+from adapters.protocol import Candidate, utcnow
 from adapters.sealing import DocumentSealer
 
 SYSTEM_ACTOR = "system:matching"
@@ -194,7 +194,7 @@ def note_holder_of(session: Session, person_id: uuid.UUID, source_system: str, p
 # The EP paper document store ---------------------------------------------------------------
 
 PAPER_DOCUMENT_TYPES = frozenset({"psychological_advice", "ep_report", "assessment_report"})
-PAPER_MEDIA_TYPES = {"application/pdf": b"%PDF-", "image/tiff": (b"II*\x00", b"MM\x00*"), "image/png": b"\x89PNG",
+PAPER_MEDIA_TYPES: dict[str, bytes | tuple[bytes, ...]] = {"application/pdf": b"%PDF-", "image/tiff": (b"II*\x00", b"MM\x00*"), "image/png": b"\x89PNG",
                      "image/jpeg": b"\xff\xd8\xff"}
 MAX_PAPER_BYTES = 20_000_000
 # Characters no name or reference of a paper report may hold: control characters (NUL among

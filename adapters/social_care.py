@@ -59,7 +59,7 @@ class SocialCareAdapter(HttpSourceAdapter):
         wanted = [c for c in requestable(categories) if c in self.categories]
         base = f"/api/v1/persons/{person_ref}"
         now = utcnow()
-        items: list[RecordItem] = []
+        items: list[RecordItem | None] = []  # None: a record the system holds back
         try:
             if DataCategory.ID_CORE in wanted:
                 answer = await self.connection.request("GET", base, context=context)

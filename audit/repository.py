@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from audit.encoding import ENCODING_VERSION
@@ -27,13 +27,15 @@ def take_next_seq(session: Session, count: int = 1) -> int:
 # Core statements on the tables, built once: appending is the hot path, and the ORM's
 # bookkeeping for bulk statements costs more than the statements themselves.
 _SEQUENCE = AuditSequence.__table__
+_ENTRIES = AuditEntry.__table__
+assert isinstance(_SEQUENCE, Table) and isinstance(_ENTRIES, Table)  # mapped to tables, not to joins
 _CLAIM = (
     update(_SEQUENCE)
     .where(_SEQUENCE.c.id == 1)
     .values(next_seq=_SEQUENCE.c.next_seq + bindparam("count"))
     .returning(_SEQUENCE.c.next_seq)
 )
-_INSERT_ENTRY = insert(AuditEntry.__table__)
+_INSERT_ENTRY = insert(_ENTRIES)
 
 
 _ENTRY_VALUE_COLUMNS = (
@@ -178,7 +180,7 @@ def subtree_hashes(session: Session, keys: Iterable[tuple[int, int]]) -> tuple[i
     their indexes (SQLite would scan the table for a row-value IN list).  A proof is a few dozen keys.
     """
     wanted = list(dict.fromkeys(keys))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return _postgresql_subtree_hashes(session, wanted)
     values = ", ".join(f"(CAST(:l{n} AS INTEGER), CAST(:i{n} AS BIGINT))" for n in range(len(wanted)))
     parameters: dict[str, int] = {}
@@ -312,7 +314,7 @@ def entry_chunk(session: Session, start: int, limit: int) -> tuple[list[int], li
     """
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(_ENTRY_CHUNK[session.bind.dialect.name], (start, limit))
+        cursor.execute(_ENTRY_CHUNK[session.get_bind().dialect.name], (start, limit))
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -321,7 +323,7 @@ def entry_chunk(session: Session, start: int, limit: int) -> tuple[list[int], li
 
 def node_run(session: Session, level: int, start: int, end: int) -> bytes:
     """The stored hashes of the nodes ``start`` to ``end`` (exclusive) at ``level``, concatenated in index order."""
-    mark = "%s" if session.bind.dialect.name == "postgresql" else "?"
+    mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(
@@ -361,4 +363,4 @@ def count_subject_entries_by_actor(session: Session, *, since: datetime, until: 
              .where(AuditEntry.subject_id.is_not(None), AuditEntry.actor_username.is_not(None),
                     AuditEntry.recorded_at >= since, AuditEntry.recorded_at < until)
              .group_by(AuditEntry.actor_username).order_by(count.desc(), AuditEntry.actor_username))
-    return [(name, total) for name, total in session.execute(query).all()]
+    return [(name, total) for name, total in session.execute(query).all() if name is not None]

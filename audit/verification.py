@@ -85,7 +85,7 @@ class _TreeCheck:
         level, nodes = 0, leaves
         self._keep(0, start, nodes)
         while len(nodes) > 1:
-            nodes = [sha256(prefix + left + right).digest() for left, right in zip(nodes[::2], nodes[1::2])]
+            nodes = [sha256(prefix + left + right).digest() for left, right in zip(nodes[::2], nodes[1::2], strict=False)]
             level += 1
             self._check(level, start >> level, nodes)
         if len(leaves) == CHUNK:
@@ -154,7 +154,7 @@ class _Reader:
     def __init__(self, session: Session, walk: _TreeCheck) -> None:
         self._session = session
         self._walk = walk
-        self._ahead = session.bind.dialect.name == "postgresql"
+        self._ahead = session.get_bind().dialect.name == "postgresql"
         self._pool = ThreadPoolExecutor(max_workers=1) if self._ahead else None
         self._next: Future[_Chunk] | None = None
 
@@ -304,7 +304,7 @@ def verify_log(
 
 def _check_stored_proofs(session: Session, sizes: list[int], roots: dict[int, bytes], report: VerificationReport) -> None:
     """The proofs the broker serves between consecutive checkpoints must verify against their signed roots."""
-    for first, second in zip(sizes, sizes[1:]):
+    for first, second in zip(sizes, sizes[1:], strict=False):
         if first == 0:
             continue
         try:

@@ -136,7 +136,7 @@ def load(engine: Engine, subjects: int, scope_rows: int, rng: random.Random) -> 
     ), total_consents + sum(1 for p in plan if p[4]), "status events")
 
     def scope() -> Iterator[dict[str, Any]]:
-        for c, v, s, _, _ in plan:
+        for _, v, s, _, _ in plan:
             purpose, recipient = rng.choice(PURPOSES), rng.choice(recipients)
             start = rng.randrange(len(CATEGORIES))
             for i in range(rows_per_consent):

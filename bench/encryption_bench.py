@@ -127,8 +127,8 @@ def cipher_only(repeat: int) -> dict[str, Any]:
     for label, content in (("json_1kb", json_item()), ("pdf_200kb", pdf_item())):
         sealed = seal_field(key, key_id, "record_items", row, "content", content)
         figures[label] = {
-            "seal": throughput(timed(repeat, lambda: seal_field(key, key_id, "record_items", row, "content", content)), len(content)),
-            "open": throughput(timed(repeat, lambda: open_field(key, "record_items", row, "content", sealed)), len(content)),
+            "seal": throughput(timed(repeat, lambda content=content: seal_field(key, key_id, "record_items", row, "content", content)), len(content)),
+            "open": throughput(timed(repeat, lambda sealed=sealed: open_field(key, "record_items", row, "content", sealed)), len(content)),
         }
     return figures
 
@@ -140,8 +140,8 @@ def service_throughput(database: Database, encryption: RecordEncryption, subject
             row = uuid.uuid4()
             sealed = encryption.seal(session, subject, "record_items", row, "content", content)
             figures[label] = {
-                "seal": throughput(timed(repeat, lambda: encryption.seal(session, subject, "record_items", row, "content", content)), len(content)),
-                "open": throughput(timed(repeat, lambda: encryption.open(session, subject, "record_items", row, "content", sealed)), len(content)),
+                "seal": throughput(timed(repeat, lambda row=row, content=content: encryption.seal(session, subject, "record_items", row, "content", content)), len(content)),
+                "open": throughput(timed(repeat, lambda row=row, sealed=sealed: encryption.open(session, subject, "record_items", row, "content", sealed)), len(content)),
             }
     return figures
 

@@ -48,7 +48,7 @@ def _port() -> int:
 
 def run(gathers: int, caseworkers: int, latency_ms: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="gather-bench-"))
-    url = f"sqlite:///{workdir / 'broker.platform.db'}"
+    url = f"sqlite:///{workdir / 'broker.db'}"
     public_url = f"http://127.0.0.1:{_port()}"
     # The default pool: a gather holds a connection only for its short plan and commit steps,
     # never while the sources answer, so many caseworkers share a few connections.

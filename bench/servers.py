@@ -43,7 +43,7 @@ def default_postgres_url(database: str) -> str | None:
 def fresh_database(url: str | None, workdir: Path) -> str:
     """A new, migrated, empty database: PostgreSQL at ``url`` (dropped and recreated), else SQLite in ``workdir``."""
     if url is None:
-        url = f"sqlite:///{workdir / 'broker.platform.db'}"
+        url = f"sqlite:///{workdir / 'broker.db'}"
     else:
         server = make_url(normalise_database_url(url))
         admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -9,12 +9,24 @@ from fastapi import FastAPI
 
 from adapters.errors import AdapterError
 from audit.errors import AuditError
-from broker.api import assessments, break_glass, consents, ep_documents, gathering, health, identity_links, me, subjects
+from broker.api import (
+    accounts,
+    assessments,
+    break_glass,
+    consents,
+    ep_documents,
+    gathering,
+    health,
+    identity_links,
+    me,
+    subjects,
+)
 from broker.api import audit as audit_api
 from broker.api import subject_access as subject_access_api
 from broker.audit_trail import auditing
 from broker.audit_trail.refusals import audit_refusal
 from broker.auth.dependencies import build_token_verifier
+from broker.auth.discovery import DiscoveryDocuments
 from broker.auth.rate_limit import RateLimiter
 from broker.auth.sessions import install_sign_in
 from broker.auth.sign_in import build_oauth, sign_in_providers
@@ -56,12 +68,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        servers=[{"url": "/", "description": "This broker (its public address: BROKER_PUBLIC_URL)"}],
+        license_info={"name": "MIT", "identifier": "MIT"},
     )
     app.state.settings = settings
     app.state.database = database
     app.state.record_encryption = RecordEncryption.from_settings(settings)
     app.state.migration_heads = script_heads()
-    app.state.token_verifier = build_token_verifier(settings)
+    app.state.discovery = DiscoveryDocuments()
+    app.state.token_verifier = build_token_verifier(settings, app.state.discovery)
     app.state.adapters = build_registry(settings, database.sessions, PaperDocumentSealer(app.state.record_encryption))
     app.state.oauth = build_oauth(settings)
     app.state.sign_in_providers = sign_in_providers(settings)
@@ -74,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(me.router)
+    app.include_router(accounts.router)
     app.include_router(subjects.router)
     app.include_router(sign_in.router)
     app.include_router(consents.router)

@@ -25,7 +25,13 @@ def local_date(at: datetime) -> date:
     return at.astimezone(LONDON).date()
 
 
+def young_person_on(date_of_birth: date) -> date:
+    """The first day the young person decides: the day after the end of compulsory school age
+    (compulsory school age ends at the end of that Friday)."""
+    return end_of_compulsory_school_age(date_of_birth) + timedelta(days=1)
+
+
 def young_person_from(date_of_birth: date) -> datetime:
-    """The instant (UTC) the young person starts to decide: midnight in England on the end of compulsory school age."""
-    ends = end_of_compulsory_school_age(date_of_birth)
-    return datetime.combine(ends, time(0), tzinfo=LONDON).astimezone(UTC)
+    """The instant (UTC) the young person starts to decide: midnight in England at the end of the
+    last day of compulsory school age."""
+    return datetime.combine(young_person_on(date_of_birth), time(0), tzinfo=LONDON).astimezone(UTC)

@@ -609,7 +609,7 @@ def _request_read(session: Session, request: ConsentRequest, at: datetime) -> Co
                 person_id=d.person_id, organisation_id=d.organisation_id,
                 name=people.get(d.person_id) or orgs.get(d.organisation_id) or "unknown",  # type: ignore[arg-type]
                 standing=Standing(d.standing), notified_at=d.notified_at,
-                answer=answers[d.id].answer if d.id in answers else None,  # type: ignore[arg-type]
+                answer=answers[d.id].answer if d.id in answers else None,
                 answered_at=answers[d.id].answered_at if d.id in answers else None,
                 consent_id=answers[d.id].consent_id if d.id in answers else None,
             )
@@ -759,7 +759,7 @@ def answer_request(
     return _request_read(session, request, at), consent_read
 
 
-def _subset(chosen: Sequence[object] | None, asked: Sequence[object], what: str) -> list:  # type: ignore[type-arg]
+def _subset(chosen: Sequence[object] | None, asked: Sequence[object], what: str) -> list[Any]:
     if chosen is None:
         return list(asked)
     chosen = list(dict.fromkeys(chosen))

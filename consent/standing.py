@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.models import Person, Relationship
-from consent.schooling import end_of_compulsory_school_age
+from consent.schooling import young_person_on
 from consent.vocabulary import Standing
 
 
 def is_young_person(subject: Person, on: date) -> bool:
     """True from the end of compulsory school age, when the young person makes the decisions."""
-    return subject.date_of_birth is not None and on >= end_of_compulsory_school_age(subject.date_of_birth)
+    return subject.date_of_birth is not None and on >= young_person_on(subject.date_of_birth)
 
 
 def subjects_decided_by(session: Session, person_id: uuid.UUID, on: date) -> list[uuid.UUID]:

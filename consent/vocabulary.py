@@ -1,4 +1,4 @@
-"""The code lists of DOMAIN.md sections 3 to 5: bases, data categories (with tiers) and purposes.
+"""The code lists of docs/law.md: bases, data categories (with tiers) and purposes.
 
 Tier 3 categories are never shared on a family's permission: they cannot be put in a consent, a
 consent request or a decision, and every attempt is refused with the same clear error.
@@ -16,7 +16,7 @@ CURRENT_NOTICE_VERSION = "permission-notice-2026-09"
 
 
 class Basis(StrEnum):
-    """What kind of permission the family gives (DOMAIN.md section 3)."""
+    """What kind of permission the family gives (docs/law.md, "What a permission is")."""
 
     confidentiality = "confidentiality"
     reg6_4_reuse = "reg6_4_reuse"

@@ -97,7 +97,7 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database at the migration head, private to this test."""
     if request.param == "sqlite":
-        path = tmp_path / "broker.platform.db"
+        path = tmp_path / "broker.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return

@@ -179,14 +179,14 @@ class SearchRequest(BaseModel):
 
 
 def search_matches(query: SearchRequest, *, nhs: str | None, upn: str | None, given: str,
-                   family: str, dob: date) -> bool:
+                   family: str, dob: date | None) -> bool:
     """How the simulated systems search: an exact identifier, the date of birth (or its
     day-month swap), or a family name that sounds alike with the same year of birth."""
     if query.nhs_number and nhs and query.nhs_number.replace(" ", "") == nhs:
         return True
     if query.upn and upn and query.upn.strip().upper() == upn:
         return True
-    if query.date_of_birth is None:
+    if query.date_of_birth is None or dob is None:
         return False
     wanted = query.date_of_birth
     if dob == wanted or (dob.year == wanted.year and dob.day == wanted.month and dob.month == wanted.day):

@@ -1,6 +1,9 @@
 """An educational psychology records system: case search, document metadata and PDF content.
 
-Reports are PDFs, many of them scans of paper files.  Consultation notes stay with the service:
+Reports are PDFs, many of them scans of paper files.  Advice an educational psychologist writes
+for a council's assessment (``POST /api/cases/{ref}/advice``, an action inside the EP service's
+own system) is listed with the council's case reference (``forCase``), so that it can be told
+from the service's earlier reports.  Consultation notes stay with the service:
 they are listed only once an educational psychologist has released that note (one by one, at
 ``POST /api/documents/{id}/release``, an action inside the EP service's own system).
 """
@@ -8,9 +11,11 @@ they are listed only once an educational psychologist has released that note (on
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Response
+from pydantic import BaseModel, Field
 
 from adapters.simulators.common import (
     Control,
@@ -33,7 +38,7 @@ def _visible(document: EpDocument, released: set[str]) -> bool:
 def _metadata(case: EpCase, document: EpDocument, released: set[str]) -> dict[str, Any]:
     return {"documentId": document.document_id, "caseRef": case.case_ref, "type": document.doc_type,
             "title": document.title, "author": document.author, "date": document.document_date.isoformat(),
-            "scanned": document.scanned, "mediaType": "application/pdf",
+            "scanned": document.scanned, "mediaType": "application/pdf", "forCase": document.written_for,
             "released": _visible(document, released) if document.doc_type == "consultation_note" else None}
 
 
@@ -52,6 +57,15 @@ def document_bytes(case: EpCase, document: EpDocument) -> bytes:
     ])
 
 
+class AdviceWritten(BaseModel):
+    """Psychological advice an EP has written for a council's assessment."""
+
+    for_case: str = Field(alias="forCase", min_length=1, max_length=40)
+    author: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="Psychological advice (EHC needs assessment)", max_length=200)
+    written_on: date | None = Field(default=None, alias="date")
+
+
 def _json(state: SimulatorState, payload: Any) -> Response:
     return answer(state, json.dumps(payload, default=str).encode(), "application/json")
 
@@ -61,12 +75,24 @@ def create_app(population: Population, credentials: SimulatorCredentials) -> Fas
     install_common(app, credentials)
     # Releases made in this running system; the shared population itself never changes.
     released: set[str] = set()
+    # Advice written in this running system, per case reference of the EP service.
+    written: dict[str, list[EpDocument]] = {}
 
     def case_of(case_ref: str) -> EpCase:
         case = population.ep.get(case_ref)
         if case is None:
             raise HTTPException(404, detail="no such case")
         return case
+
+    def documents_of(case: EpCase) -> list[EpDocument]:
+        return case.documents + written.get(case.case_ref, [])
+
+    def find_document(document_id: str) -> tuple[EpCase, EpDocument] | None:
+        for case_ref, documents in written.items():
+            for document in documents:
+                if document.document_id == document_id:
+                    return population.ep[case_ref], document
+        return population.ep_document(document_id)
 
     @app.post("/api/cases/search")
     def search(query: SearchRequest, state: System) -> Response:
@@ -83,10 +109,22 @@ def create_app(population: Population, credentials: SimulatorCredentials) -> Fas
     def documents(case_ref: str, state: System) -> Response:
         """Metadata of the case's documents that may leave the service."""
         case = case_of(case_ref)
-        return _json(state, {"documents": [_metadata(case, d, released) for d in case.documents if _visible(d, released)]})
+        return _json(state, {"documents": [_metadata(case, d, released) for d in documents_of(case)
+                                           if _visible(d, released)]})
+
+    @app.post("/api/cases/{case_ref:path}/advice", status_code=201)
+    def write_advice(case_ref: str, advice: AdviceWritten, state: Control) -> dict[str, Any]:
+        """An EP's advice written for a council's assessment (an action inside this system)."""
+        case = case_of(case_ref)
+        number = sum(len(d) for d in written.values()) + 1
+        document = EpDocument(document_id=f"EPA-{number:06d}", doc_type="psychological_advice", title=advice.title,
+                              author=advice.author, document_date=advice.written_on or date.today(), scanned=False,
+                              written_for=advice.for_case)
+        written.setdefault(case.case_ref, []).append(document)
+        return _metadata(case, document, released)
 
     def visible_document(document_id: str) -> tuple[EpCase, EpDocument]:
-        found = population.ep_document(document_id)
+        found = find_document(document_id)
         if found is None or not _visible(found[1], released):
             raise HTTPException(404, detail="no such document")
         return found

@@ -121,6 +121,8 @@ class EpDocument:
     document_date: date
     scanned: bool
     released: bool = True
+    # The council's case reference when the document is advice written for that assessment.
+    written_for: str | None = None
 
 
 @dataclass
@@ -325,8 +327,8 @@ def _make_children(rng: random.Random, size: int) -> list[Child]:
         postcode = f"{rng.choice(OUTWARD)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         address = f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
         town = rng.choice(TOWNS)
-        upn = _upn(rng, school[0], dob.year + 4, serial, temporary=rng.random() < 0.02) if rng.random() < 0.97 else None
-        child = Child(f"child-{len(children):04d}", given, family, sex, dob, _nhs_number(rng, used_nhs), upn,
+        pupil_upn = _upn(rng, school[0], dob.year + 4, serial, temporary=rng.random() < 0.02) if rng.random() < 0.97 else None
+        child = Child(f"child-{len(children):04d}", given, family, sex, dob, _nhs_number(rng, used_nhs), pupil_upn,
                       address, town, postcode, school[0], school[1], looked_after=rng.random() < 0.03)
         children.append(child)
         if twins_wanted and len(children) < size and rng.random() < 0.08:
@@ -336,7 +338,7 @@ def _make_children(rng: random.Random, size: int) -> list[Child]:
             # One pair of twins with names a letter apart, the hardest case for matching.
             twin_given = "Aidan" if given == "Aiden" else rng.choice(pool)
             serial += 1
-            twin_upn = _upn(rng, school[0], dob.year + 4, serial, temporary=False) if upn else None
+            twin_upn = _upn(rng, school[0], dob.year + 4, serial, temporary=False) if pupil_upn else None
             children.append(Child(f"child-{len(children):04d}", twin_given, family, twin_sex, dob,
                                   _nhs_number(rng, used_nhs), twin_upn, address, town, postcode,
                                   school[0], school[1], twin_of=child.key))
@@ -370,21 +372,21 @@ def build_population(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) -> Popu
             dob = child.date_of_birth if demo or rng.random() > 0.02 else _swap_day_month(child.date_of_birth)
             records = 2 if not demo and rng.random() < 0.03 else 1
             for copy in range(records):
-                rec = SocialCareRecord(
+                care = SocialCareRecord(
                     person_id=f"{'MOS' if copy == 0 else 'CF'}{200000 + n * 13 + copy}", child_key=child.key,
                     forename=given, surname=family, dob=dob, gender={"M": "Male", "F": "Female"}[child.sex],
                     nhs_number=nhs if copy == 0 else None, postcode=child.postcode if rng.random() < 0.9 else None,
                     looked_after=child.looked_after)
-                _social_care_details(rng, rec, child, sc_seq)
+                _social_care_details(rng, care, child, sc_seq)
                 if child.key == "demo-leo":
-                    rec.plans.append({"id": "PLN-LEO-CARE", "type": "Care plan (education section)",
-                                      "classification": "standard", "startDate": date(2024, 1, 15),
-                                      "reviewDate": date(2026, 1, 15),
-                                      "summary": "Looked after under a care order; PEP reviewed termly."})
-                    rec.safeguarding.append({"id": "SGD-LEO-1", "type": "Strategy meeting",
-                                             "classification": "safeguarding", "startDate": date(2023, 11, 2),
-                                             "summary": "Safeguarding record."})
-                social_care[rec.person_id] = rec
+                    care.plans.append({"id": "PLN-LEO-CARE", "type": "Care plan (education section)",
+                                       "classification": "standard", "startDate": date(2024, 1, 15),
+                                       "reviewDate": date(2026, 1, 15),
+                                       "summary": "Looked after under a care order; PEP reviewed termly."})
+                    care.safeguarding.append({"id": "SGD-LEO-1", "type": "Strategy meeting",
+                                              "classification": "safeguarding", "startDate": date(2023, 11, 2),
+                                              "summary": "Safeguarding record."})
+                social_care[care.person_id] = care
         if demo or rng.random() < 0.22:
             given, family = (child.given_name, child.family_name) if demo else _spelling(rng, child.given_name, child.family_name, 0.10)
             case = EpCase(case_ref=f"EP/{2019 + n % 7}/{n:05d}", child_key=child.key, forename=given,

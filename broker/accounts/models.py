@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, MetaData, String, Text, Uuid
+from sqlalchemy import ForeignKey, MetaData, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from consent.models import NAMING_CONVENTION, Organisation, Person, UTCDateTime, utcnow
@@ -19,10 +19,12 @@ class User(Base):
     """A person who signs in: a family member or a member of council staff.
 
     ``issuer`` and ``external_subject`` tie the account to the identity provider's ``iss`` and
-    ``sub`` claims; the broker keeps no passwords.
+    ``sub`` claims (one account per pair); the broker keeps no passwords.  A disabled account
+    (``disabled_at`` set) cannot sign in or use a token, and keeps everything it ever did.
     """
 
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("issuer", "external_subject", name="uq_users_issuer_external_subject"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -33,6 +35,11 @@ class User(Base):
     issuer: Mapped[str | None] = mapped_column(String(300))
     external_subject: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 class OutboxMessage(Base):

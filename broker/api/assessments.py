@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
@@ -26,6 +26,7 @@ from broker.assessments.schemas import (
 from broker.audit_trail import auditing, catalogue
 from broker.audit_trail.refusals import mark_audited
 from broker.auth import Principal, Role, require_roles
+from broker.platform.clock import council_today
 from broker.platform.db import DatabaseDep, SessionDep
 from broker.platform.errors import Forbidden
 
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"])
 Caller = Annotated[Principal, Depends(require_roles(Role.caseworker, Role.safeguarding_lead))]
 CaseworkerCaller = Annotated[Principal, Depends(require_roles(Role.caseworker))]
 
-_NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one of your organisation's cases."}}
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentRead,
@@ -53,7 +54,7 @@ def open_assessment(
 
     A purpose the caller's organisation may not use is refused (403), and the refusal is written
     to the audit log in a transaction of its own."""
-    today = service.council_today()
+    today = council_today()
     try:
         assessment = service.open_assessment(session, caller, data, today)
     except Forbidden as refusal:
@@ -79,7 +80,7 @@ def list_assessments(
     By default a caseworker sees their own cases (``officer=me``); ``officer=all`` lists every case of
     their organisation, whoever its case officer. ``status`` (default ``open``) filters either list."""
     own_only = (officer or ("me" if caller.role is Role.caseworker else "all")) == "me"
-    return service.overview(session, caller, None if status_filter == "all" else status_filter, service.council_today(),
+    return service.overview(session, caller, None if status_filter == "all" else status_filter, council_today(),
                             own_only=own_only)
 
 
@@ -96,7 +97,7 @@ def list_exception_codes(caller: Caller) -> list[ExceptionCodeRead]:
 def read_assessment(assessment_id: uuid.UUID, caller: Caller, session: SessionDep) -> AssessmentRead:
     """One case: its status, clocks (due dates, days remaining or overdue, exceptions) and advice requests."""
     assessment = service.visible_assessment(session, caller, assessment_id)
-    return service.describe_assessment(session, assessment, service.council_today())
+    return service.describe_assessment(session, assessment, council_today())
 
 
 @router.post("/assessments/{assessment_id}/case-officer", response_model=AssessmentRead,
@@ -111,7 +112,7 @@ def hand_over(
     Any caseworker of that organisation may hand a case over; the reason is kept in the audit log
     (``assessment.case_officer_changed``, with the previous and the new case officer)."""
     assessment = service.hand_over(session, caller, assessment_id, data)
-    return service.describe_assessment(session, assessment, service.council_today())
+    return service.describe_assessment(session, assessment, council_today())
 
 
 @router.post("/assessments/{assessment_id}/advice-requests", status_code=status.HTTP_201_CREATED,
@@ -120,7 +121,7 @@ def request_advice(
     assessment_id: uuid.UUID, data: AdviceRequestCreate, caller: Caller, session: SessionDep
 ) -> AdviceRequestRead:
     """Record advice asked for under reg 6(1); it is due 6 weeks after it was requested (reg 8)."""
-    today = service.council_today()
+    today = council_today()
     advice = service.add_advice_request(session, caller, assessment_id, data, today)
     return _advice_read(session, caller, assessment_id, advice.id)
 
@@ -133,7 +134,7 @@ def update_advice_request(
 ) -> AdviceRequestRead:
     """Record that advice was received, declined, or replaced by existing advice under reg 6(4)
     (with the agreement of the family, the author and the council)."""
-    service.update_advice_request(session, caller, assessment_id, advice_request_id, data, service.council_today())
+    service.update_advice_request(session, caller, assessment_id, advice_request_id, data, council_today())
     return _advice_read(session, caller, assessment_id, advice_request_id)
 
 
@@ -143,7 +144,7 @@ def record_clock_exception(
     assessment_id: uuid.UUID, data: ClockExceptionCreate, caller: Caller, session: SessionDep
 ) -> ClockExceptionRead:
     """Record a reg 5(4), 8(2) or 10(4) exception that pauses or excuses one clock; it shows on the clock."""
-    exception = service.add_clock_exception(session, caller, assessment_id, data, service.council_today())
+    exception = service.add_clock_exception(session, caller, assessment_id, data, council_today())
     return _exception_read(session, caller, assessment_id, exception.id)
 
 
@@ -153,7 +154,7 @@ def end_clock_pause(
     assessment_id: uuid.UUID, exception_id: uuid.UUID, data: ClockExceptionEnd, caller: Caller, session: SessionDep
 ) -> ClockExceptionRead:
     """Record the day a pause ended; the clock runs again with the paused days added."""
-    service.end_clock_pause(session, caller, assessment_id, exception_id, data, service.council_today())
+    service.end_clock_pause(session, caller, assessment_id, exception_id, data, council_today())
     return _exception_read(session, caller, assessment_id, exception_id)
 
 
@@ -161,16 +162,16 @@ def end_clock_pause(
 def record_step(assessment_id: uuid.UUID, data: StepCreate, caller: Caller, session: SessionDep) -> AssessmentRead:
     """Record the decision whether to assess, the notice that no plan will be issued, or the final
     plan; each stops its clock, and all but a decision to assess close the case."""
-    today = service.council_today()
+    today = council_today()
     assessment = service.record_step(session, caller, assessment_id, data, today)
     return service.describe_assessment(session, assessment, today)
 
 
 def _advice_read(session: SessionDep, caller: Principal, assessment_id: uuid.UUID, advice_id: uuid.UUID) -> AdviceRequestRead:
-    case = service.describe_assessment(session, service.visible_assessment(session, caller, assessment_id), service.council_today())
+    case = service.describe_assessment(session, service.visible_assessment(session, caller, assessment_id), council_today())
     return next(a for a in case.advice_requests if a.id == advice_id)
 
 
 def _exception_read(session: SessionDep, caller: Principal, assessment_id: uuid.UUID, exception_id: uuid.UUID) -> ClockExceptionRead:
-    case = service.describe_assessment(session, service.visible_assessment(session, caller, assessment_id), service.council_today())
+    case = service.describe_assessment(session, service.visible_assessment(session, caller, assessment_id), council_today())
     return next(e for e in case.clock_exceptions if e.id == exception_id)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from audit import repository as audit_repository
-from audit import service as audit_service
 from audit.export import entry_record
-from broker.audit_trail import auditing, catalogue
+from broker.audit_trail import auditing, governance
 from broker.audit_trail.access_log import AccessLogEntry, access_log
 from broker.auth import Principal, Role, require_roles
+from broker.auth.dependencies import PUBLIC_OPERATION
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import InvalidInput, NotFound
 from broker.platform.settings import Settings
@@ -83,8 +83,6 @@ class AccessLogPage(BaseModel):
     previous: str | None = Field(description="The cursor of the previous (newer) page; null on the newest page.")
 
 
-
-
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
@@ -122,40 +120,29 @@ def search_events(
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> EntryPage:
     """Search the audit log (information governance only). The search itself is recorded in the log."""
-    filters = {"subject_id": subject, "actor_user_id": actor, "actor_organisation_id": organisation,
-               "event_types": event_type, "since": _utc(since), "until": _utc(until)}
-    entries = audit_repository.find_entries(session, **filters, after_seq=_cursor(cursor), limit=limit + 1)
-    more = len(entries) > limit
-    entries = entries[:limit]
-    auditing.record(session, catalogue.audit_searched(caller, filters={
-        k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v
-    } | {"results": len(entries)}))
+    search = governance.AuditSearch(subject_id=subject, actor_user_id=actor, actor_organisation_id=organisation,
+                                    event_types=tuple(event_type), since=_utc(since), until=_utc(until))
+    page = governance.search_entries(session, caller, search, after_seq=_cursor(cursor), limit=limit)
     return EntryPage(
-        items=[EntryRead(**entry_record(e)) for e in entries],
-        next_cursor=_next_cursor(entries[-1].seq) if more else None,
+        items=[EntryRead(**entry_record(e)) for e in page.entries],
+        next_cursor=_next_cursor(page.entries[-1].seq) if page.more else None,
     )
 
 
 @router.get("/events/{seq}", response_model=EntryRead)
 def read_event(seq: EntryNumber, session: SessionDep, caller: InformationGovernance) -> EntryRead:
     """One audit entry by its number (information governance only; the look-up is recorded)."""
-    entry = audit_service.get_entry(session, seq)
-    auditing.record(session, catalogue.audit_searched(caller, filters={"seq": seq}))
-    return EntryRead(**entry_record(entry))
+    return EntryRead(**entry_record(governance.read_entry(session, caller, seq)))
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get("/checkpoint", response_class=PlainTextResponse, openapi_extra=PUBLIC_OPERATION)
 def read_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
     """The latest signed checkpoint (a C2SP signed note, text/plain). Public: anyone may keep and compare them."""
-    settings = _settings(request)
-    interval = timedelta(seconds=settings.audit_checkpoint_interval_seconds)
-    latest = audit_service.latest_checkpoint(session)
-    if latest is None or audit_service.checkpoint_is_due(session, interval):
-        latest = auditing.sign_checkpoint(session, settings)
+    latest = governance.current_checkpoint(session, _settings(request))
     return PlainTextResponse(latest.note, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/verifier-key", response_class=PlainTextResponse)
+@router.get("/verifier-key", response_class=PlainTextResponse, openapi_extra=PUBLIC_OPERATION)
 def read_verifier_key(request: Request) -> PlainTextResponse:
     """The key that verifies the checkpoints, as a C2SP note verifier key ``<name>+<key id>+<key>``. Public."""
     return PlainTextResponse(auditing.verifier_key(_settings(request)) + "\n", media_type="text/plain; charset=utf-8")
@@ -168,11 +155,9 @@ def read_inclusion_proof(
     tree_size: int = Query(..., ge=1, description="The size of the tree (e.g. a checkpoint's) to prove inclusion in."),
 ) -> InclusionProofRead:
     """The RFC 9162 inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
-    proof = audit_service.inclusion_proof(session, index, tree_size)
-    return InclusionProofRead(
-        index=index, tree_size=tree_size, leaf_hash=_b64(audit_service.get_entry(session, index).leaf_hash),
-        root_hash=_b64(audit_service.root_at(session, tree_size)), proof=[_b64(p) for p in proof],
-    )
+    found = governance.inclusion_proof(session, index, tree_size)
+    return InclusionProofRead(index=index, tree_size=tree_size, leaf_hash=_b64(found.leaf_hash),
+                              root_hash=_b64(found.root_hash), proof=[_b64(p) for p in found.proof])
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProofRead)
@@ -182,20 +167,15 @@ def read_consistency_proof(
     second: int = Query(..., ge=1, description="The larger tree size."),
 ) -> ConsistencyProofRead:
     """The RFC 9162 consistency proof that the tree of ``first`` entries is a prefix of the tree of ``second``."""
-    proof = audit_service.consistency_proof(session, first, second)
-    return ConsistencyProofRead(
-        first=first, second=second, first_root=_b64(audit_service.root_at(session, first)),
-        second_root=_b64(audit_service.root_at(session, second)), proof=[_b64(p) for p in proof],
-    )
+    found = governance.consistency_proof(session, first, second)
+    return ConsistencyProofRead(first=first, second=second, first_root=_b64(found.first_root),
+                                second_root=_b64(found.second_root), proof=[_b64(p) for p in found.proof])
 
 
 @router.post("/events/{seq}/release", status_code=204)
 def release_safeguarding_entry(seq: EntryNumber, session: SessionDep, caller: InformationGovernance) -> None:
     """Let the family see a safeguarding access in their child's access log (information governance only)."""
-    entry = audit_service.get_entry(session, seq)
-    if entry.subject_id is None:
-        raise InvalidInput("This entry is not about a child, so there is nothing to release.")
-    auditing.record(session, catalogue.audit_released(caller, subject_id=entry.subject_id, released_seq=seq))
+    governance.release_entry(session, caller, seq)
 
 
 @subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage, responses={
@@ -213,7 +193,7 @@ def read_access_log(
     service did not give the caller for this child.  Other family members' own business is left
     out, and safeguarding access appears once information governance releases it.
     """
-    page = access_log(session, caller.user_id, caller.person_id, subject_id, date.today(),
+    page = access_log(session, caller.user_id, caller.person_id, subject_id, council_today(),
                       secret=_settings(request).secret_key.get_secret_value(), cursor=cursor, limit=limit)
     if page is None:
         raise NotFound("No such child.")

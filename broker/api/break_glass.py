@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from broker.assessments.service import council_today
 from broker.auth import Principal, Role, require_roles
 from broker.break_glass import service
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from consent.models import utcnow
 

@@ -15,7 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from broker.auth import Principal, Role, require_roles
+from broker.auth.dependencies import PUBLIC_OPERATION
+from broker.families import family_release
 from broker.permissions import consent_actions
+from broker.permissions.release_schemas import ReleaseDecisionCreate, ReleaseDecisionRead
 from broker.platform.db import SessionDep
 from broker.platform.keys import ed25519_key
 from broker.records import erasure
@@ -30,8 +33,6 @@ from consent.schemas import (
     ConsentRequestCreate,
     ConsentRequestRead,
     ConsentWithdraw,
-    DecisionCreate,
-    DecisionRead,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["permissions"])
@@ -145,6 +146,8 @@ def signed_receipt(
         controller=receipts.Controller(controller.name, controller.contact_email, public_url),
         withdraw_url=f"{public_url}/consents/{consent.id}", event=event,
     )
+    # What the release policy releases on the statutory duty, whatever this permission says.
+    receipt["notOnThisPermission"] = family_release.not_resting_on(session, consent)
     key = ed25519_key(request.app.state.settings, "receipts")
     return ReceiptRead(receipt=receipt, jws=receipts.sign_receipt(receipt, key),
                        keys_url=f"{public_url}/.well-known/consent-receipt-keys.json")
@@ -161,14 +164,17 @@ def consent_as_fhir(
                         controller_id=service.controller_of(session, consent).id)
 
 
-@router.post("/decisions", response_model=DecisionRead)
-def check_decision(data: DecisionCreate, session: SessionDep, caller: Caseworker) -> DecisionRead:
-    """What may the holder share with the recipient for this purpose? Nothing is fetched; the
-    decision is audited. Each category gets permit or deny, the permission version, and why."""
-    return DecisionRead.model_validate(consent_actions.decide(session, caller, data, data.at or utcnow()))
+@router.post("/decisions", response_model=ReleaseDecisionRead)
+def check_decision(data: ReleaseDecisionCreate, session: SessionDep, caller: Caseworker) -> ReleaseDecisionRead:
+    """What may the holder release to the recipient for this purpose, and on which basis? The
+    release policy every gather and reading uses answers, nothing is fetched, and the decision is
+    audited.  Each category: released or not, which items (all, named documents, or the advice
+    written for the assessment), the basis in words (the council's statutory duty, the family's
+    permission with its version, or safeguarding), whether the family may be asked, and why."""
+    return consent_actions.decide(session, caller, data, data.at or utcnow(), assessment_id=data.assessment_id)
 
 
-@well_known.get("/.well-known/consent-receipt-keys.json")
+@well_known.get("/.well-known/consent-receipt-keys.json", openapi_extra=PUBLIC_OPERATION)
 def consent_receipt_keys(request: Request) -> dict[str, Any]:
     """The public key (JWK set) that verifies consent receipts."""
     return receipts.public_jwks(ed25519_key(request.app.state.settings, "receipts"))

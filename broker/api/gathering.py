@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from broker.assessments import repository as assessment_repository
 from broker.assessments import service as assessments
+from broker.assessments.models import Assessment
 from broker.auth import Principal, Role, require_roles
 from broker.gathering import service
+from broker.gathering.case_gather import gather_case
+from broker.gathering.record_requests import admit_record_request
 from broker.gathering.recorded import recorded_gather
-from broker.gathering.repository import organisation_kind
 from broker.gathering.schemas import BundleRead, GatherRead, GatherRequest, RecordRequestCreate
 from broker.permissions.purposes import Purpose
 from broker.platform.db import DatabaseDep, SessionDep, release_connection
@@ -23,37 +24,30 @@ from consent.models import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["gathering"])
 Caseworker = Annotated[Principal, Depends(require_roles(Role.caseworker))]
-_NOT_FOUND = {404: {"description": "No such case, or not one of your organisation's cases."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one of your organisation's cases."}}
 
 
-def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def _own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -> Assessment:
     assessment = assessments.visible_assessment(session, caller, assessment_id)
     if assessment.organisation_id != caller.organisation_id:
         raise NotFound("No such assessment.")
     return assessment
 
 
-def _own_case_released(session: SessionDep, caller: Principal, assessment_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    case = _own_case(session, caller, assessment_id)
-    # The gather runs its own short transactions; the request's connection is not held while
-    # the sources answer.
-    release_connection(session)
-    return case
-
-
 @router.post("/assessments/{assessment_id}/gather", response_model=GatherRead, responses=_NOT_FOUND)
 async def gather(assessment_id: uuid.UUID, body: GatherRequest, request: Request, caller: Caseworker,
                  session: SessionDep, database: DatabaseDep, encryption: RecordEncryptionDep) -> GatherRead:
-    """Gather the case's records from every source system at once, under the family's permissions
-    (and, for a school's education records, the council's statutory footing).
+    """Find the child in every source system, then gather the case's records from them all at
+    once, each item released by the release policy: the council's statutory duty (the school's
+    records, advice sought for this assessment), the family's permission, or safeguarding.
 
     Per source: what was released (with provenance and the basis it was released on), what was
     withheld and why, which permission is missing, and whether the source answered.  Gathering
-    again fills any gap without duplicates; two gathers at once store each item once."""
-    case = await run_in_threadpool(_own_case_released, session, caller, assessment_id)
-    result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
-                                  encryption, subject_id=case.subject_id, purpose=case.purpose,
-                                  categories=body.categories, assessment_id=case.id, case_reference=case.reference)
+    again fills any gap without duplicates; two gathers at once store each item once.  The case
+    page's Gather does exactly the same."""
+    await run_in_threadpool(release_connection, session)
+    result = await gather_case(database, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                               assessment_id=assessment_id, categories=body.categories)
     return GatherRead.of(result)
 
 
@@ -79,7 +73,8 @@ def read_bundle(assessment_id: uuid.UUID, caller: Caseworker, session: SessionDe
     """The gathered items the caller's organisation may still see for this case; items whose
     permission has been withdrawn are not served, and the answer says why."""
     case = _own_case(session, caller, assessment_id)
-    return BundleRead.of(service.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), utcnow())
+    return BundleRead.of(service.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference,
+                                        case.id), utcnow())
 
 
 @router.post("/record-requests", response_model=GatherRead,
@@ -89,15 +84,9 @@ async def record_request(body: RecordRequestCreate, request: Request, caller: Ca
                          database: DatabaseDep, encryption: RecordEncryptionDep) -> GatherRead:
     """Request a child's records for a purpose other than a case: items stored within the
     freshness window are served again (with their age and provenance) instead of fetched."""
-    await run_in_threadpool(_record_request_allowed, session, caller, body)
+    await run_in_threadpool(admit_record_request, session, caller, body.subject_id, Purpose(body.purpose))
     result = await service.gather(database, caller, request.app.state.settings, request.app.state.adapters,
                                   encryption, subject_id=body.subject_id, purpose=body.purpose.value,
                                   categories=body.categories, reuse_fresh=True)
     return GatherRead.of(result)
 
-
-def _record_request_allowed(session: SessionDep, caller: Principal, body: RecordRequestCreate) -> None:
-    service.check_purpose(caller, organisation_kind(session, caller.organisation_id), Purpose(body.purpose))
-    if assessment_repository.get_subject(session, body.subject_id) is None:
-        raise NotFound("No such child or young person.")
-    release_connection(session)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from broker.auth import Principal, Role, require_roles
-from broker.auth.relationships import SubjectInScope, family_subjects
-from broker.auth.repository import relationships_between
+from broker.auth.relationships import SubjectInScope
+from broker.families.subjects import relationships_to, subjects_with_relationships
 from broker.platform.db import SessionDep
 from consent.models import Person, Relationship
 
@@ -52,10 +52,7 @@ def _read(subject: Person, principal: Principal, relationships: list[Relationshi
 def list_my_subjects(principal: Family, session: SessionDep) -> list[SubjectRead]:
     """The children and young people you may make decisions for (yourself, if you are a young
     person who now decides for yourself)."""
-    return [
-        _read(s, principal, relationships_between(session, s.id, principal.person_id))  # type: ignore[arg-type]
-        for s in family_subjects(session, principal)
-    ]
+    return [_read(s, principal, relationships) for s, relationships in subjects_with_relationships(session, principal)]
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectRead, responses={404: {"description": "No such subject you can see"}})
@@ -63,7 +60,4 @@ def read_subject(principal: FamilyOrStaff, subject: SubjectInScope, session: Ses
     """A child or young person's name and date of birth. Families see only the children they may
     decide for (any other id answers 404, as an unknown one does) and never the other parent's
     details; staff see the identity needed to match records, nothing more."""
-    relationships = (
-        relationships_between(session, subject.id, principal.person_id) if principal.person_id else []
-    )
-    return _read(subject, principal, relationships)
+    return _read(subject, principal, relationships_to(session, principal, subject))

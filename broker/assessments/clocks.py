@@ -8,8 +8,8 @@ Exceptions (reg 5(4), reg 8(2), reg 10(4)) never change a clock silently: each i
 its code and is either a *pause* (the days between its start and end are added to the due date,
 as long as it began before the clock was already overdue) or an *excuse* (the time limit no longer
 applies; the clock shows the due date it would have had and the code that excuses it).
-The exception lists follow the regulations as made; DOMAIN.md marks them (verify), so they live
-in one table here.
+The exception lists follow the regulations as made; they are to be checked against the text in
+force, so they live in one table here.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,9 @@ def next_case_number(session: Session, year: int) -> int:
         .where(CaseReferenceCounter.year == year)
         .values(last_number=CaseReferenceCounter.last_number + 1)
     )
-    if session.execute(bump).rowcount == 0:
+    result = session.execute(bump)
+    assert isinstance(result, CursorResult)  # an UPDATE answers with a cursor result
+    if result.rowcount == 0:
         try:
             with session.begin_nested():
                 session.add(CaseReferenceCounter(year=year, last_number=1))
@@ -126,7 +128,7 @@ def open_case_of(session: Session, subject_id: uuid.UUID, purpose: str) -> Asses
     )).one_or_none()
 
 
-def open_cases_of(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Assessment]]:
+def open_cases_by_child(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Assessment]]:
     """Each child's open cases, oldest first."""
     found: dict[uuid.UUID, list[Assessment]] = defaultdict(list)
     ids = set(subject_ids)
@@ -238,3 +240,20 @@ def get_clock_exception(session: Session, assessment_id: uuid.UUID, exception_id
 def add(session: Session, row: object) -> None:
     session.add(row)
     session.flush()
+
+
+def open_cases_of(session: Session, subject_id: uuid.UUID, organisation_id: uuid.UUID, purpose: str) -> list[Assessment]:
+    """The child's open cases run by ``organisation_id`` for ``purpose``, newest received first."""
+    return list(session.scalars(select(Assessment).where(
+        Assessment.subject_id == subject_id, Assessment.organisation_id == organisation_id,
+        Assessment.purpose == purpose, Assessment.status == "open").order_by(Assessment.received_on.desc())))
+
+
+ADVICE_GIVER_KINDS = frozenset({"school", "health", "ep_service", "social_care"})
+
+
+def advice_givers(session: Session) -> list[Organisation]:
+    """The organisations advice may be asked of, by name."""
+    return list(session.scalars(
+        select(Organisation).where(Organisation.kind.in_(ADVICE_GIVER_KINDS)).order_by(Organisation.name)
+    ))

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -57,14 +56,13 @@ from broker.audit_trail import auditing, catalogue
 from broker.auth import Principal, Role
 from broker.break_glass import repository as break_glass_repository
 from broker.gathering.repository import hold_subject
-from broker.gathering.service import decide_release
+from broker.permissions import release_policy
 from broker.permissions.consent_actions import actor_of
 from broker.permissions.purposes import Purpose, purpose_permitted
+from broker.permissions.release_policy import ADVICE_CATEGORY
 from broker.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from consent import service as consent_service
 from consent.models import Organisation, utcnow
-
-COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 
 # A case is opened for the statutory needs assessment; other purposes have their own paths.
 CASE_PURPOSES = frozenset({Purpose.EHC_NEEDS_ASSESSMENT})
@@ -95,11 +93,6 @@ PREPARING_FOR_ADULTHOOD_FROM_YEAR = 9
 NOT_FOUND = "No assessment with this id."
 
 _Part = TypeVar("_Part", AdviceRequest, ClockException)
-
-
-def council_today() -> date:
-    """Today's date in England, where the statutory days are counted."""
-    return datetime.now(COUNCIL_TIMEZONE).date()
 
 
 def _case(assessment: Assessment) -> dict[str, Any]:
@@ -575,12 +568,14 @@ def case_clocks(assessment: Assessment, exceptions: list[ClockException], today:
 
 def advice_clock(advice: AdviceRequest, exceptions: list[ClockException], today: date, *, case_open: bool = True) -> ClockState:
     """The 6-week clock of one advice request; it stops when the advice arrives, and no longer
-    applies once the advice is reused or declined, or the case closed while it was awaited."""
+    applies once the advice is reused or declined, or the case closed while it was awaited.  The
+    family's own views (reg 6(1)(a)) have no such clock: reg 8 sets it for reg 6(1)(b)-(h) only."""
     return compute_clock(
         ClockKind.advice, advice.requested_on, today,
         exceptions=_recorded(exceptions, ClockKind.advice, advice.id),
         completed_on=advice.received_on,
-        applicable=advice.status == "received" or (advice.status == "requested" and case_open),
+        applicable=advice.advice_type != AdviceType.family_views and (
+            advice.status == "received" or (advice.status == "requested" and case_open)),
     )
 
 
@@ -640,7 +635,7 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
         organisation_name=data.organisations[assessment.organisation_id].name,
         opened_by_user_id=assessment.opened_by_user_id, case_officer_user_id=assessment.case_officer_user_id,
         case_officer_name=data.officer_name(assessment), purpose=Purpose(assessment.purpose),
-        received_on=assessment.received_on, status=assessment.status,  # type: ignore[arg-type]
+        received_on=assessment.received_on, status=assessment.status,
         decision=Decision(assessment.decision) if assessment.decision else None, decision_on=assessment.decision_on,
         no_plan_notice_on=assessment.no_plan_notice_on, final_plan_on=assessment.final_plan_on,
         draft_plan_on=assessment.draft_plan_on, comments_until=comments_until(assessment),
@@ -660,14 +655,6 @@ def describe_assessment(session: Session, assessment: Assessment, today: date) -
 
 
 # The category each kind of advice is, for the advice givers whose records need permission.
-ADVICE_CATEGORY: dict[AdviceType, str] = {
-    AdviceType.education: "EDU_ADVICE",
-    AdviceType.health: "HEALTH_ADVICE",
-    AdviceType.psychological: "EP_ADVICE",
-    AdviceType.social_care: "SC_ASSESSMENT",
-    AdviceType.preparing_for_adulthood: "PFA_ADVICE",
-}
-
 
 class _Permissions:
     """What the family has been asked for this case, how they answered, and what is still missing."""
@@ -711,22 +698,23 @@ def _permissions(
                                            answered_at=d.answered_at) for d in r.deciders if d.answer]))
     if not wanted:
         return found
-    recipient_kind = organisations[assessment.organisation_id].kind
     holders = sorted({holder for holder, _ in wanted}, key=str)
     named = repository.organisations_by_id(session, [h for h in holders if h not in organisations])
-    at = utcnow()
+    to = release_policy.recipient(session, subject_id=assessment.subject_id, organisation_id=assessment.organisation_id,
+                                  purpose=assessment.purpose, at=utcnow(), assessment_id=assessment.id)
     for holder in holders:
         categories = sorted(c for h, c in wanted if h == holder)
-        for decided in decide_release(session, assessment.subject_id, assessment.organisation_id, recipient_kind,
-                                      assessment.purpose, holder, categories, at):
-            if decided.permitted:
+        for ruling in release_policy.decide(session, to, holder, categories):
+            needed_for, request_id = wanted[(holder, ruling.category)]
+            # Advice sought for this case is taken on the statutory duty: it needs no permission.
+            if not ruling.rests_on_missing_permission or (ruling.advice_for and needed_for == "advice_request"):
                 continue
-            needed_for, request_id = wanted[(holder, decided.category)]
+            decided = ruling.summary()
             organisation = organisations.get(holder) or named.get(holder)
             found.missing.append(MissingPermissionRead(
                 category=decided.category, holder_organisation_id=holder,
                 holder_name=organisation.name if organisation else "an organisation", reason=decided.reason,
-                needed_for=needed_for, consent_request_id=request_id))  # type: ignore[arg-type]
+                needed_for=needed_for, consent_request_id=request_id))
     return found
 
 
@@ -761,7 +749,7 @@ def overview(
             id=assessment.id, reference=assessment.reference, subject_id=assessment.subject_id,
             subject_name=data.subject_name(assessment), case_officer_user_id=assessment.case_officer_user_id,
             case_officer_name=data.officer_name(assessment), received_on=assessment.received_on,
-            status=assessment.status,  # type: ignore[arg-type]
+            status=assessment.status,
             clocks=[_clock_read(c) for c in clocks], next_due_on=min(live_due) if live_due else None,
             overdue_clocks=sum(1 for c in clocks if c.status is ClockStatus.overdue),
             advice_outstanding=len(awaited),

@@ -67,6 +67,17 @@ class EventType(StrEnum):
     RELATIONSHIP_ADDED = ("admin.relationship_added", "recorded who may make decisions for your child",
                           "Relationship added")
     USER_ADDED = ("admin.user_added", "gave someone an account on the service", "User account added")
+    ACCOUNT_ADDED = ("admin.account_added", "added an account for someone to sign in to the service",
+                     "Account added")
+    ACCOUNT_BOUND = ("admin.account_bound",
+                     "linked an account on the service to the sign-in service its owner uses",
+                     "Account bound to an identity provider")
+    ACCOUNT_ROLE_CHANGED = ("admin.account_role_changed", "changed what someone's account on the service may do",
+                            "Account role changed")
+    ACCOUNT_DISABLED = ("admin.account_disabled", "switched off someone's account on the service",
+                        "Account disabled")
+    ACCOUNT_ENABLED = ("admin.account_enabled", "switched someone's account on the service back on",
+                       "Account enabled")
 
     # Finding the child, and matching the child's records between systems.
     CHILD_SEARCHED = ("child.searched", "searched for your child on the service", "Child searched for")
@@ -256,6 +267,44 @@ def user_added(by: Operator, *, reason: str, details: Mapping[str, Any]) -> Audi
     return _event(EventType.USER_ADDED, by, reason=reason, details=details)
 
 
+def _account(event_type: EventType, by: Actor, user_id: uuid.UUID, username: str, reason: str | None,
+             details: Mapping[str, Any]) -> AuditEvent:
+    return _event(event_type, by, reason=reason, details={"user_id": str(user_id), "username": username, **details})
+
+
+def account_added(by: Principal | Operator, *, user_id: uuid.UUID, username: str, role: str, issuer: str | None,
+                  external_subject: str | None) -> AuditEvent:
+    """An account was added (its role, and the identity provider account it is bound to, if any)."""
+    return _account(EventType.ACCOUNT_ADDED, by, user_id, username, None,
+                    {"role": role, "issuer": issuer, "external_subject": external_subject})
+
+
+def account_bound(by: Principal | Operator, *, user_id: uuid.UUID, username: str, issuer: str | None,
+                  external_subject: str | None, was: Mapping[str, str | None]) -> AuditEvent:
+    """An account was bound to an identity provider's account (``was``: the binding before)."""
+    return _account(EventType.ACCOUNT_BOUND, by, user_id, username, None,
+                    {"issuer": issuer, "external_subject": external_subject, "was": dict(was)})
+
+
+def account_role_changed(by: Principal | Operator, *, user_id: uuid.UUID, username: str, role: str,
+                         role_was: str) -> AuditEvent:
+    """An account was given another role."""
+    return _account(EventType.ACCOUNT_ROLE_CHANGED, by, user_id, username, None, {"role": role, "role_was": role_was})
+
+
+def account_disabled(by: Principal | Operator, *, user_id: uuid.UUID, username: str, reason: str,
+                     web_sessions_ended: int) -> AuditEvent:
+    """An account was switched off, and its web sessions ended."""
+    return _account(EventType.ACCOUNT_DISABLED, by, user_id, username, reason,
+                    {"web_sessions_ended": web_sessions_ended})
+
+
+def account_enabled(by: Principal | Operator, *, user_id: uuid.UUID, username: str, reason: str,
+                    disabled_at: str) -> AuditEvent:
+    """A disabled account was switched on again (``disabled_at``: since when it was off)."""
+    return _account(EventType.ACCOUNT_ENABLED, by, user_id, username, reason, {"disabled_at": disabled_at})
+
+
 # --- Finding and matching the child -------------------------------------------------------------
 
 def child_searched(by: Principal, *, found: Sequence[uuid.UUID], searched_by: str) -> AuditEvent:
@@ -331,14 +380,18 @@ def consent_request_answered(by: Principal, *, subject_id: uuid.UUID, purpose: s
 def decision_made(by: Principal, *, subject_id: uuid.UUID, purpose: str, case_reference: str | None = None,
                   recipient: uuid.UUID | None, holder: uuid.UUID | None, at: str, permitted: Sequence[str],
                   denied: Sequence[str], consents: Sequence[str], statutory: Sequence[str] | None = None,
-                  held_by: str | None = None, reason: str | None = None) -> AuditEvent:
-    """Whether ``holder`` may release each category to ``recipient``: permit if any is, else deny."""
+                  held_by: str | None = None, reason: str | None = None,
+                  documents: Mapping[str, Any] | None = None) -> AuditEvent:
+    """Whether ``holder`` may release each category to ``recipient``: permit if any is, else deny
+    (``documents``: per category, what the release policy decided document by document)."""
     details: dict[str, Any] = {"recipient": _id(recipient), "holder": _id(holder)}
     if held_by is not None:
         details["held_by"] = held_by
     details |= {"at": at, "permitted": list(permitted), "denied": list(denied), "consents": list(consents)}
     if statutory is not None:
         details["statutory"] = list(statutory)
+    if documents is not None:
+        details["documents"] = dict(documents)
     return _event(EventType.DECISION_MADE, by, outcome="permit" if permitted else "deny", subject_id=subject_id,
                   purpose=purpose, case_reference=case_reference, reason=reason, details=details)
 
@@ -346,11 +399,14 @@ def decision_made(by: Principal, *, subject_id: uuid.UUID, purpose: str, case_re
 # --- Records ---------------------------------------------------------------------------------------
 
 def records_previewed(by: Principal, *, subject_id: uuid.UUID, purpose: str, consent_request_id: uuid.UUID,
-                      categories: Sequence[str], sources_asked: Sequence[str], items_shown: int) -> AuditEvent:
-    """A family member looked at a preview of what a request would share."""
+                      categories: Sequence[str], sources_asked: Sequence[str], items_shown: int,
+                      items_shared_without_it: int) -> AuditEvent:
+    """A family member looked at a preview of what a request would share (and how many items are
+    shared already on another basis, without the permission asked for)."""
     return _event(EventType.RECORDS_PREVIEWED, by, subject_id=subject_id, purpose=purpose, details={
         "consent_request_id": str(consent_request_id), "categories": list(categories),
-        "sources_asked": list(sources_asked), "items_shown": items_shown})
+        "sources_asked": list(sources_asked), "items_shown": items_shown,
+        "items_shared_without_it": items_shared_without_it})
 
 
 def records_disclosed(by: Principal, *, subject_id: uuid.UUID, purpose: str, case_reference: str | None,

@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker.accounts.models import User
+from broker.auth.discovery import DiscoveryDocuments
 from broker.auth.principal import Principal, Role
-from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, remote_jwks
+from broker.auth.tokens import InvalidToken, IssuerConfig, TokenVerifier, TrustedIssuer, discovered_jwks
 from broker.dev.identity_keys import dev_issuer_config, dev_jwks
 from broker.platform.db import SessionDep
 from broker.platform.errors import Forbidden, Unauthenticated
 from broker.platform.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def build_token_verifier(settings: Settings) -> TokenVerifier:
-    """Every issuer the settings trust, plus the development provider where it is allowed."""
+
+class AccountUnusable(Exception):
+    """The account exists but may not be used: it is disabled, or its role is not one the broker knows."""
+
+
+# An operation anyone may call (probes, published keys): says so in the OpenAPI document, where
+# every other operation names the bearer scheme.
+PUBLIC_OPERATION: dict[str, Any] = {"security": []}
+
+# Declares the bearer token in the OpenAPI document (a security scheme on every operation that
+# needs one), so generated clients and the docs page know; the token itself is read below.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False, scheme_name="bearer", bearerFormat="JWT",
+    description="An OAuth 2.0 access token from an issuer the broker trusts: a signed JWT typed "
+    "at+jwt (RFC 9068), for the broker's API audience.",
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)]
+
+
+def build_token_verifier(settings: Settings, discovery: DiscoveryDocuments | None = None) -> TokenVerifier:
+    """Every issuer the settings trust, plus the development provider where it is allowed.
+
+    An issuer's keys come from its ``jwks_uri`` setting, else from its discovery document.
+    """
+    discovery = discovery or DiscoveryDocuments()
     issuers = [
-        TrustedIssuer(config, remote_jwks(config.jwks_uri or config.issuer.rstrip("/") + "/jwks.json"))
+        TrustedIssuer(config, discovered_jwks(config, discovery, require_https=settings.is_production))
         for config in settings.trusted_issuers()
     ]
     if settings.dev_identity_provider and not settings.is_production:
@@ -75,15 +102,31 @@ def authenticate(request: Request, session: Session) -> Principal:
     user = find_user(session, config, claims, development)
     if user is None:
         raise Unauthenticated("The token is valid but belongs to no account of this service.")
-    principal = principal_for(user, config.issuer)
+    try:
+        principal = principal_for(user, config.issuer)
+    except AccountUnusable as exc:
+        raise Unauthenticated(str(exc)) from None
     request.state.principal = principal
     return principal
 
 
+def usable_role(user: User) -> Role:
+    """The role of an account that may be used; ``AccountUnusable`` for a disabled account or a
+    role the broker does not know (a database edited by hand), which must never become a 500."""
+    if user.disabled_at is not None:
+        raise AccountUnusable("This account is disabled.")
+    try:
+        return Role(user.role)
+    except ValueError:
+        log.warning("account refused: unknown role", extra={"user_id": str(user.id)})
+        raise AccountUnusable("This account has no role this service knows. Ask an administrator to set one.") from None
+
+
 def principal_for(user: User, issuer: str | None) -> Principal:
-    """The caller a broker user account stands for, however they proved who they are."""
+    """The caller a broker user account stands for, however they proved who they are;
+    ``AccountUnusable`` when the account is disabled or its role unknown."""
     return Principal(
-        user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
+        user_id=user.id, username=user.username, display_name=user.display_name, role=usable_role(user),
         organisation_id=user.organisation_id, person_id=user.person_id, issuer=issuer,
     )
 
@@ -106,7 +149,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     admitted = frozenset(roles)
     names = ", ".join(sorted(r.value for r in admitted))
 
-    def dependency(request: Request, session: SessionDep) -> Principal:
+    def dependency(request: Request, session: SessionDep, _bearer: BearerCredentials) -> Principal:
         return admit(authenticate(request, session), admitted)
 
     dependency.__doc__ = f"Admits: {names}."

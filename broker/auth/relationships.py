@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from broker.auth.dependencies import authenticate
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import subject_by_id, subjects_by_ids
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import Forbidden, NotFound
 from consent.models import Person
@@ -39,7 +40,7 @@ def subject_ids_decided_by(session: Session, principal: Principal, on: date | No
     """The subjects a family member may decide for on ``on`` (today by default); none for others."""
     if principal.role is not Role.family or principal.person_id is None:
         return []
-    return subjects_decided_by(session, principal.person_id, on or date.today())
+    return subjects_decided_by(session, principal.person_id, on or council_today())
 
 
 def family_subjects(session: Session, principal: Principal, on: date | None = None) -> list[Person]:

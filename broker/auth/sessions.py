@@ -1,5 +1,6 @@
 """Web sessions: a signed cookie that holds the broker user id and a session id, nothing else
-(besides the random key form tokens are made from, ``broker.web.forms``).
+(besides the random key form tokens are made from, ``broker.web.forms``, and the name of the
+sign-in provider used, so that signing out can end that provider's session too).
 
 Each signed-in session also has a ``web_sessions`` row (keyed by a hash of the session id) so
 that signing out ends it on the server too: a copy of the cookie taken before is worthless.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from broker.accounts.models import User, WebSession
-from broker.auth.dependencies import admit, principal_for
+from broker.auth.dependencies import AccountUnusable, admit, principal_for
 from broker.auth.principal import Principal, Role
 from broker.auth.repository import add_web_session, web_session_by_hash
 from broker.platform.db import SessionDep
@@ -127,10 +128,13 @@ def signed_in_principal(request: Request, session: Session) -> Principal | None:
     row = web_session_by_hash(session, _hash(sid))
     live = row is not None and row.ended_at is None and row.expires_at > utcnow() and str(row.user_id) == str(raw)
     user = session.get(User, row.user_id) if live and row is not None else None
-    if user is None:
+    try:
+        principal = principal_for(user, None) if user is not None else None
+    except AccountUnusable:
+        principal = None
+    if principal is None:
         request.session.clear()
         return None
-    principal = principal_for(user, None)
     request.state.web_principal = principal
     return principal
 

@@ -3,6 +3,11 @@
 Each trusted issuer (the council's staff directory, the citizen identity service for families,
 the machine-client issuer, or the development provider) has its own audience, algorithm
 allow-list and claim mapping.  Unknown key ids trigger one JWKS refresh, rate-limited.
+
+Only access tokens get in: a JWT access token says so in its ``typ`` header (``at+jwt``, RFC 9068
+section 4), which keeps an ID token, signed by the same provider with the same keys, from being
+replayed at the API.  A token whose lifetime is longer than the issuer's maximum is refused
+whatever its signature: a stolen long-lived token would outlive any sign-out or disabling.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
+
+from broker.auth.discovery import DiscoveryDocuments, DiscoveryFailed, discovery_url_of
 
 # Asymmetric algorithms only: a shared-secret algorithm would let anyone holding the public key sign.
 ALLOWED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
@@ -40,6 +47,11 @@ class IssuerConfig:
     subject_claim: str = "sub"
     username_claim: str | None = "preferred_username"
     leeway_seconds: int = 30
+    # RFC 9068 section 4: the ``typ`` header of a JWT access token is ``at+jwt``.  A provider
+    # that cannot set it (a few issue access tokens typed ``JWT``) may be trusted without it;
+    # a token that carries a ``nonce`` (an ID token) is refused then all the same.
+    require_at_jwt: bool = True
+    max_lifetime_seconds: int = 24 * 3600
 
 
 @dataclass
@@ -87,6 +99,32 @@ def remote_jwks(uri: str, timeout: float = 5.0) -> Callable[[], dict[str, Any]]:
     return load
 
 
+def discovered_jwks(
+    config: IssuerConfig, documents: DiscoveryDocuments, *, require_https: bool = False, timeout: float = 5.0,
+) -> Callable[[], dict[str, Any]]:
+    """Load ``config``'s keys from its ``jwks_uri`` if set, else from the ``jwks_uri`` its
+    discovery document names (never a guessed path)."""
+
+    def load() -> dict[str, Any]:
+        uri = config.jwks_uri
+        if uri is None:
+            try:
+                document = documents.get(discovery_url_of(config.issuer), issuer=config.issuer, require_https=require_https)
+            except DiscoveryFailed as exc:
+                raise ValueError(str(exc)) from exc
+            uri = document.get("jwks_uri")
+            if not isinstance(uri, str) or not uri:
+                raise ValueError(f"the discovery document of {config.name} names no jwks_uri")
+        if require_https and not uri.startswith("https://"):
+            raise ValueError(f"the signing keys of {config.name} must be fetched over https")
+        return remote_jwks(uri, timeout)()
+
+    return load
+
+
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
 class TokenVerifier:
     """Verifies a compact JWS access token against the issuer it names, and nothing else."""
 
@@ -110,6 +148,11 @@ class TokenVerifier:
         allowed = [a for a in config.algorithms if a in ALLOWED_ALGORITHMS]
         if algorithm not in allowed:
             raise InvalidToken("the token's signing algorithm is not accepted")
+        typ = str(header.get("typ", "")).lower()
+        if config.require_at_jwt and typ not in ACCESS_TOKEN_TYPES:
+            raise InvalidToken("the token is not an access token (its typ is not at+jwt)")
+        if "nonce" in payload:
+            raise InvalidToken("the token is an ID token, not an access token")
         keys = trusted.key_set(header.get("kid"))
         try:
             decoded = jwt.decode(token, keys, algorithms=allowed)
@@ -126,4 +169,15 @@ class TokenVerifier:
             registry.validate(decoded.claims)
         except JoseError as exc:
             raise InvalidToken(f"the token is not valid here: {exc.error}") from exc
+        _check_lifetime(config, decoded.claims)
         return config, decoded.claims
+
+
+def _check_lifetime(config: IssuerConfig, claims: dict[str, Any]) -> None:
+    """Refuse a token meant to live longer than ``config.max_lifetime_seconds``."""
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float):
+        raise InvalidToken("the token has no valid expiry")
+    start = iat if isinstance(iat, int | float) else time.time()
+    if exp - start > config.max_lifetime_seconds or exp - time.time() > config.max_lifetime_seconds + config.leeway_seconds:
+        raise InvalidToken("the token's lifetime is longer than this service accepts")

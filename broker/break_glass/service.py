@@ -1,7 +1,7 @@
 """Break-glass: a safeguarding lead reads a child's information without permission, for a stated
 reason, for a limited time; every access is reviewed by information governance.
 
-Tier 3 categories (DOMAIN.md section 4) stay outside the broker even under break-glass: the
+Tier 3 categories (docs/law.md, "Data categories") stay outside the broker even under break-glass: the
 gathering code must never fetch ``EXCLUDED_CATEGORIES``, whatever access the caller holds.
 """
 
@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from broker.assessments import repository as assessments_repository
-from broker.assessments.service import COUNCIL_TIMEZONE
 from broker.audit_trail import auditing, catalogue
 from broker.audit_trail.catalogue import EventType
 from broker.auth import Principal
 from broker.break_glass import repository
 from broker.break_glass.models import BreakGlassAccess
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate, ReviewOutcome
+from broker.platform.clock import council_date
 from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.platform.settings import Settings
 from consent.models import utcnow
@@ -49,7 +49,7 @@ def open_access(
         subject_id=data.subject_id, opened_by_user_id=principal.user_id, organisation_id=principal.organisation_id,
         reason_code=data.reason_code.value, reason_text=data.reason_text, opened_at=now,
         expires_at=now + timedelta(hours=settings.break_glass_hours),
-        review_due_on=now.astimezone(COUNCIL_TIMEZONE).date() + timedelta(days=settings.break_glass_review_days),
+        review_due_on=council_date(now) + timedelta(days=settings.break_glass_review_days),
     )
     session.add(access)
     session.flush()
@@ -113,11 +113,11 @@ def _release_to_family(session: Session, principal: Principal, access: BreakGlas
 def describe(access: BreakGlassAccess, now: datetime, today: date) -> BreakGlassRead:
     return BreakGlassRead(
         id=access.id, subject_id=access.subject_id, opened_by_user_id=access.opened_by_user_id,
-        organisation_id=access.organisation_id, reason_code=access.reason_code, reason_text=access.reason_text,  # type: ignore[arg-type]
+        organisation_id=access.organisation_id, reason_code=access.reason_code, reason_text=access.reason_text,
         opened_at=access.opened_at, expires_at=access.expires_at, active=access.expires_at > now,
         review_due_on=access.review_due_on, review_overdue=access.reviewed_at is None and today > access.review_due_on,
         reviewed_by_user_id=access.reviewed_by_user_id, reviewed_at=access.reviewed_at,
-        review_outcome=access.review_outcome, review_notes=access.review_notes,  # type: ignore[arg-type]
+        review_outcome=access.review_outcome, review_notes=access.review_notes,
         family_may_be_told=access.family_may_be_told, withheld_from_family_reason=access.withheld_from_family_reason,
         released_to_family_at=access.released_to_family_at, excluded_categories=list(EXCLUDED_CATEGORIES),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from broker.cli import audit, consent, database, demo, development, keys, records, schools, serve, simulators
+from broker.cli import accounts, audit, consent, database, demo, development, keys, records, schools, serve, simulators
 
 app = typer.Typer(
     help="The SEND consent broker: serve the service, migrate its database, load demo data.",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.registered_commands += serve.app.registered_commands + development.app.registered_commands
 app.add_typer(database.db_app, name="db")
+app.add_typer(accounts.accounts_app, name="accounts")
 app.add_typer(demo.demo_app, name="demo")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(records.retention_app, name="retention")

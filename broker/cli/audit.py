@@ -72,8 +72,7 @@ def audit_export(
     """Export entries, each with its inclusion proof in a freshly signed checkpoint, to verify away from the broker."""
     import getpass
 
-    from audit import repository
-    from broker.audit_trail import auditing, catalogue
+    from broker.audit_trail import auditing, catalogue, governance
     from broker.platform.db import Database
 
     if fmt not in ("jsonl", "csv"):
@@ -82,19 +81,18 @@ def audit_export(
     if fmt == "csv" and output.name == "<stdout>":
         typer.echo("error: a CSV export needs --output (its checkpoint is written beside it)", err=True)
         raise typer.Exit(2)
-    since, until = (as_utc(t) for t in (since, until))
+    search = governance.AuditSearch(subject_id=subject, actor_user_id=actor, actor_organisation_id=organisation,
+                                    event_types=tuple(event_type), since=as_utc(since), until=as_utc(until))
     settings = load_settings()
     database = Database(settings)
-    filters = {"subject_id": subject, "actor_user_id": actor, "actor_organisation_id": organisation,
-               "event_types": event_type, "since": since, "until": until}
     with database.unit_of_work() as session:
         auditing.record(session, catalogue.audit_exported(
             catalogue.Operator(requested_by or getpass.getuser(), "operator"), reason="broker audit export",
-            filters={"format": fmt, **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v}},
+            filters={"format": fmt, **search.described()},
         ))
         checkpoint = auditing.sign_checkpoint(session, settings)
     with database.sessions() as session:
-        entries = repository.find_entries(session, **filters, seqs_below=checkpoint.tree_size)
+        entries = governance.find_entries(session, search, seqs_below=checkpoint.tree_size)
         count = auditing.export_entries(session, entries, checkpoint, settings, output, fmt,
                                         progress=lambda n: typer.echo(f"  exported {n:,} entries", err=True))
     database.dispose()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
 
 from broker.cli.common import load_settings, refuse_outside_development
+from broker.platform.clock import council_today
 
 demo_app = typer.Typer(help="Demo data for the embedded default (development only).", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def demo_users(
     refuse_outside_development(settings)
     database = Database(settings)
     with database.unit_of_work() as session:
-        users = list_users(session, date.today())
+        users = list_users(session, council_today())
     database.dispose()
     if not table:
         typer.echo(json.dumps(users, indent=2))

@@ -18,6 +18,7 @@ from broker.platform.settings import Settings
 
 if TYPE_CHECKING:
     from broker.platform.db import Database
+    from broker.records.encryption.keyring import Keyring
 
 keys_app = typer.Typer(
     help=(
@@ -45,7 +46,7 @@ def _database(settings: Settings, failures: dict[type[Exception], int], prefix: 
         database.dispose()
 
 
-def _keyring(settings: Settings):  # type: ignore[no-untyped-def]
+def _keyring(settings: Settings) -> Keyring:
     from broker.records.encryption.keyring import load_keyring
 
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
 from broker.cli.common import as_utc, load_settings
+from broker.platform.clock import utcnow
 
 retention_app = typer.Typer(
     help="Erase stored records past their retention deadline (rules: BROKER_RETENTION_RULES).",
@@ -105,4 +106,4 @@ def sar_export(
     for path in (json_path, html_path):
         path.chmod(0o600)
     counts = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in export.items() if isinstance(v, list))
-    typer.echo(f"wrote {json_path} and {html_path} ({counts}) at {datetime.now(UTC).isoformat(timespec='seconds')}")
+    typer.echo(f"wrote {json_path} and {html_path} ({counts}) at {utcnow().isoformat(timespec='seconds')}")

@@ -25,15 +25,15 @@ from broker.platform.migrate import upgrade
 from broker.platform.settings import Settings
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser, Playwright, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 320, "height": 640}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
@@ -52,7 +52,7 @@ def demo_app(data_dir: Path, port: int, *, template: Path | None = None) -> Fast
     ``template`` is an already-migrated database file to copy instead of migrating again.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "broker.platform.db"
+    path = data_dir / "broker.db"
     if template is not None:
         path.write_bytes(template.read_bytes())
     url = f"sqlite:///{path}"

@@ -9,17 +9,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from broker.accounts.models import User
-from broker.assessments.service import council_today
 from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal, Role
 from broker.dev.demo_assessments import seed_assessments
 from broker.permissions import consent_actions
+from broker.platform.clock import council_today
 from consent.models import Consent, Organisation, Person, PersonIdentifier, Relationship, utcnow
 from consent.schemas import AnswerCreate, ConsentCreate, ConsentRequestCreate, ConsentWithdraw, ScopeRow
 from consent.standing import subjects_decided_by
@@ -297,13 +298,23 @@ def seed_permissions(session: Session, public_url: str = "http://127.0.0.1:8000"
     return added
 
 
-def list_users(session: Session, on: date) -> list[dict[str, object]]:
+class DemoAccount(TypedDict):
+    """A demo account as ``broker demo users`` lists it."""
+
+    username: str
+    display_name: str
+    role: str
+    organisation: str | None
+    children: list[str]
+
+
+def list_users(session: Session, on: date) -> list[DemoAccount]:
     """The demo accounts people sign in with, and the subjects each family account may decide for on ``on``.
 
     Machine clients (role ``system``) are not people's logins: ``broker dev-client`` gives theirs.
     """
     organisations = {o.id: o.code for o in session.scalars(select(Organisation))}
-    result = []
+    result: list[DemoAccount] = []
     for user in session.scalars(select(User).where(User.role != "system").order_by(User.username)):
         children = (
             [str(s) for s in subjects_decided_by(session, user.person_id, on)]

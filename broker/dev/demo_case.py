@@ -11,11 +11,12 @@ organisation holds which category).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 
 LEO = str(demo_id("person:leo"))
 PARENT = "emma.walsh"
@@ -39,6 +40,6 @@ def open_leos_case(client: httpx.Client, caseworker: Mapping[str, str], parent: 
              "holder_organisation_id": str(demo_id("org:" + holder)), "recipient_organisation_id": sen}
             for category, holder in HOLDERS.items()]}).raise_for_status()
     case = client.post("/api/v1/assessments", headers=caseworker, json={
-        "subject_id": LEO, "purpose": "EHC_NEEDS_ASSESSMENT", "received_on": str(date.today() - timedelta(days=3))})
+        "subject_id": LEO, "purpose": "EHC_NEEDS_ASSESSMENT", "received_on": str(council_today() - timedelta(days=3))})
     case.raise_for_status()
     return f"/api/v1/assessments/{case.json()['id']}/gather"

@@ -60,7 +60,7 @@ def dev_jwks(settings: Settings) -> dict[str, Any]:
 def dev_issuer_config(settings: Settings) -> IssuerConfig:
     return IssuerConfig(
         name="development", issuer=dev_issuer_url(settings), audience=settings.api_audience,
-        algorithms=("RS256",),
+        algorithms=("RS256",), max_lifetime_seconds=settings.max_token_lifetime_seconds,
     )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broker.dev.browser import CHROMIUM, DESKTOP, PHONE, demo_app, free_port, launch_chromium, serving
 from broker.dev.demo import demo_id
 from broker.web import assets
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 OUTPUT = assets.PROJECT_ROOT / "docs" / "screenshots"
 
@@ -90,7 +93,9 @@ def take(output: Path = OUTPUT) -> list[Path]:
             for width_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
                 pages: dict[str | None, Any] = {}
 
-                def as_user(username: str | None) -> Any:
+                def as_user(
+                    username: str | None, pages: dict[str | None, Any] = pages, viewport: ViewportSize = viewport
+                ) -> Any:
                     if username not in pages:
                         pages[username] = browser.new_context(viewport=viewport).new_page()
                         if username:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from broker.audit_trail.access_log import AccessLogPage, access_log
 from broker.auth.principal import Principal
 from broker.auth.relationships import family_subjects
 from broker.permissions.consent_actions import actor_of
+from broker.platform.clock import council_today
 from consent import repository as consent_repository
 from consent import service
 from consent.models import Person
@@ -162,5 +163,5 @@ def access_history(session: Session, principal: Principal, subject_id: uuid.UUID
                    cursor: str | None) -> AccessLogPage:
     """A page of who has seen or asked for the subject's information, newest first, with the
     cursors of the older and newer pages (NotFound for a cursor not given for this child)."""
-    return access_log(session, principal.user_id, principal.person_id, subject_id, date.today(),
+    return access_log(session, principal.user_id, principal.person_id, subject_id, council_today(),
                       secret=secret, cursor=cursor, limit=ACCESS_HISTORY_PAGE) or AccessLogPage([], None, None)

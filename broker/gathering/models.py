@@ -41,4 +41,7 @@ class GatheredItem(Base):
     holder_organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     consent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     consent_version: Mapped[int | None] = mapped_column(Integer)
+    # The case reference the source says the item was written for (advice sought for that
+    # assessment): what the release policy reads to release it on the statutory duty.
+    written_for: Mapped[str | None] = mapped_column(String(40))
     gathered_by_user_id: Mapped[uuid.UUID] = mapped_column(Uuid)

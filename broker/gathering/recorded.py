@@ -54,7 +54,7 @@ def recorded_gather(
     summary = _summary(session, who, gather_id, subject_id, assessment_id)
     if summary is None:
         return None
-    now = bundle(session, who, encryption, subject_id, purpose, case_reference)
+    now = bundle(session, who, encryption, subject_id, purpose, case_reference, assessment_id)
     served = {r.item.id: r for r in now.served}
     not_served = {w.category: w.reason for w in now.not_served}
     sources = []

@@ -11,7 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
+from broker.accounts.models import User
 from broker.gathering.models import GatheredItem
+from broker.platform.db import mapped_table
 from consent.models import Organisation, Person
 
 
@@ -19,7 +21,7 @@ def insert_new(session: Session, values: list[dict[str, object]]) -> None:
     """Insert items, skipping any already stored for the child (a concurrent gather included)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.flush()
-    session.connection().execute(insert(GatheredItem.__table__).on_conflict_do_nothing(
+    session.connection().execute(insert(mapped_table(GatheredItem)).on_conflict_do_nothing(
         index_elements=["subject_id", "source_system", "source_record_id"]), values)
 
 
@@ -78,3 +80,13 @@ def hold_subject(session: Session, subject_id: uuid.UUID) -> None:
             connection.exec_driver_sql(f"UPDATE {Person.__tablename__} SET id = id WHERE 0")
         return
     session.execute(select(Person.id).where(Person.id == subject_id).with_for_update())
+
+
+def stored_with_recipients(session: Session, subject_id: uuid.UUID) -> list[tuple[GatheredItem, uuid.UUID | None]]:
+    """The child's stored items (contents deferred), each with the organisation of the person who
+    gathered it (its recipient), oldest first."""
+    rows = session.execute(
+        select(GatheredItem, User.organisation_id).join(User, User.id == GatheredItem.gathered_by_user_id)
+        .where(GatheredItem.subject_id == subject_id).options(defer(GatheredItem.content), defer(GatheredItem.title))
+        .order_by(GatheredItem.retrieved_at, GatheredItem.source_record_id))
+    return [(item, organisation_id) for item, organisation_id in rows]

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from broker.gathering.service import BundleResult, GatherResult, Released, SourceResult, Withheld
 from broker.permissions.purposes import Purpose
+from broker.permissions.release_policy import BASIS_IN_WORDS, Basis
 
 
 class GatherRequest(BaseModel):
@@ -40,7 +42,10 @@ class Provenance(BaseModel):
     content_hash: str
     gathered_under_consent_id: uuid.UUID | None
     gathered_under_consent_version: int | None
-    basis: str = Field(description="permission (the family's, named above) or public_task (the statutory footing)")
+    basis: str = Field(description=(
+        "public_task (the council's statutory duty), permission (the family's, named above) or safeguarding "
+        "(a break-glass access): the release policy's answer at this reading"))
+    basis_in_words: str = Field(description="The basis as the family is told it")
 
 
 class ItemRead(BaseModel):
@@ -50,7 +55,7 @@ class ItemRead(BaseModel):
     effective_date: date | None
     media_type: str | None
     sensitivity: str
-    content: dict[str, Any] | None
+    content: dict[str, Any] | None = None
     document_base64: str | None
     newly_gathered: bool
     provenance: Provenance
@@ -58,6 +63,10 @@ class ItemRead(BaseModel):
     @classmethod
     def of(cls, released: Released, now: datetime) -> ItemRead:
         row = released.item
+        basis = released.release.basis if released.release and released.release.basis else (
+            Basis.family_permission if row.consent_id else Basis.statutory_duty)
+        consent_id = released.release.consent_id if released.release else row.consent_id
+        consent_version = released.release.consent_version if released.release else row.consent_version
         return cls(
             id=row.id, category=row.category, title=released.title, effective_date=row.effective_date,
             media_type=row.media_type, sensitivity=row.sensitivity, content=released.content,
@@ -67,8 +76,9 @@ class ItemRead(BaseModel):
                 source_system=row.source_system, source_record_id=row.source_record_id,
                 holder_organisation_id=row.holder_organisation_id, retrieved_at=row.retrieved_at,
                 age_seconds=max(0, int((now - row.retrieved_at).total_seconds())), content_hash=row.content_hash,
-                gathered_under_consent_id=row.consent_id, gathered_under_consent_version=row.consent_version,
-                basis="permission" if row.consent_id else "public_task"))
+                gathered_under_consent_id=consent_id, gathered_under_consent_version=consent_version,
+                basis=basis.value, basis_in_words=released.release.in_words if released.release
+                else BASIS_IN_WORDS[basis]))
 
 
 class WithheldRead(BaseModel):
@@ -87,7 +97,7 @@ class SourceRead(BaseModel):
         "ok, timeout, down, not_linked (no record link in force), not_asked (nothing permitted), holder_unknown "
         "(the source names a holder, such as the child's school, that the broker does not know) or holder_changed "
         "(the source now names another holder: nothing released; the next gather asks under that holder)"))
-    reason: str | None
+    reason: str | None = None
     served_from_store: bool
     released: list[ItemRead]
     withheld: list[WithheldRead]
@@ -108,7 +118,7 @@ class MissingPermission(BaseModel):
     holder_organisation_ids: list[uuid.UUID]
 
 
-_GATHER_EXAMPLE = {
+_GATHER_EXAMPLE: JsonDict = {
     "gather_id": "3f6d2c1b-8a9e-4f70-b5c4-2d1e0f9a8b7c", "subject_id": "7a0c1d7e-1f5b-4f4e-9f43-7f5d2d7f2a11", "purpose": "EHC_NEEDS_ASSESSMENT",
     "gathered_at": "2026-11-20T10:15:02Z", "complete": False,
     "sources": [
@@ -124,7 +134,8 @@ _GATHER_EXAMPLE = {
                  "retrieved_at": "2026-11-20T10:15:01Z", "age_seconds": 1,
                  "content_hash": "9f2c5a0e7d1b4c3a8e6f5d4c3b2a1908f7e6d5c4b3a291807f6e5d4c3b2a1908",
                  "gathered_under_consent_id": "5c8d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
-                 "gathered_under_consent_version": 1, "basis": "permission"}}]},
+                 "gathered_under_consent_version": 1, "basis": "permission",
+                 "basis_in_words": "Shared because the family gave permission; it stops if they withdraw it."}}]},
         {"source_system": "social_care", "holder_organisation_id": "61f0c2aa-8d3e-5b7c-9a1d-2e3f4a5b6c7d",
          "status": "not_asked", "reason": None, "served_from_store": False, "released": [],
          "withheld": [{"category": "SC_ASSESSMENT", "reason": "No permission covers social care assessments for "

@@ -1,4 +1,4 @@
-"""Gather once (DESIGN.md "One request, end to end"): decide per holder and category, fan out to
+"""Gather once (docs/architecture.md, "One request, end to end"): decide per holder and category, fan out to
 the permitted sources concurrently, store what comes back sealed, audit every disclosure in the
 same transaction, and serve stored items again only while a permission still covers them.
 """
@@ -27,16 +27,16 @@ from broker.gathering import repository
 from broker.gathering.models import TABLE, GatheredItem
 from broker.identity.holders import holdings
 from broker.identity.linking import link_event
-from broker.permissions.purposes import Purpose, purpose_permitted, statutory_footing
+from broker.permissions import release_policy
+from broker.permissions.purposes import Purpose, purpose_permitted
+from broker.permissions.release_policy import Recipient, Release, Ruling, facts_of
 from broker.platform.db import Database
 from broker.platform.errors import Forbidden, InvalidInput
 from broker.platform.logging import current_request_id
 from broker.platform.settings import Settings
 from broker.records.encryption.service import RecordEncryption, SealedField
 from consent import repository as consent_repository
-from consent import service as consent_service
 from consent.models import utcnow
-from consent.service import CategoryDecision
 from consent.vocabulary import DATA_CATEGORIES
 
 
@@ -53,6 +53,8 @@ class Released:
     content: dict[str, Any] | None
     document: bytes | None
     new: bool = False
+    # The release policy's answer for this item, at this reading.
+    release: Release | None = None
 
 
 @dataclass
@@ -89,7 +91,14 @@ def _seal_payload(item: RecordItem) -> bytes:
     }, separators=(",", ":"), default=str).encode()
 
 
-def _open(encryption: RecordEncryption, session: Session, rows: list[GatheredItem]) -> list[Released]:
+def released_rows(rulings: dict[str, Ruling], rows: list[GatheredItem]) -> list[tuple[GatheredItem, Release]]:
+    """The stored rows the rulings release, each with its answer (rows of other categories are not)."""
+    answers = [(row, rulings[row.category].item(facts_of(row))) for row in rows if row.category in rulings]
+    return [(row, answer) for row, answer in answers if answer.released]
+
+
+def _open(encryption: RecordEncryption, session: Session, rows: list[GatheredItem],
+          releases: list[Release] | None = None) -> list[Released]:
     if not rows:
         return []
     fields = []
@@ -100,7 +109,8 @@ def _open(encryption: RecordEncryption, session: Session, rows: list[GatheredIte
     for i, row in enumerate(rows):
         payload = json.loads(opened[2 * i + 1])
         document = base64.b64decode(payload["document"]) if payload["document"] is not None else None
-        released.append(Released(row, opened[2 * i].decode(), payload["content"], document))
+        released.append(Released(row, opened[2 * i].decode(), payload["content"], document,
+                                 release=releases[i] if releases else None))
     return released
 
 
@@ -112,29 +122,24 @@ def _status(outcomes: list[SourceOutcome]) -> tuple[str, str | None]:
     return ("timeout" if failed.reason == "timeout" else "down"), failed.detail
 
 
-def decide_release(
-    session: Session, subject_id: uuid.UUID, recipient_id: uuid.UUID, recipient_kind: str | None, purpose: str,
-    holder: uuid.UUID, categories: list[str], at: datetime,
-) -> list[CategoryDecision]:
-    """Per category: may ``holder`` release it to the recipient for ``purpose`` at ``at``?  The
-    family's permissions first; a category they do not cover is released on the statutory footing
-    where the purpose gives one (``consent_id`` None, the footing as the reason), else withheld."""
-    decision = consent_service.decide(session, subject_id, recipient_id, purpose, categories, holder, at)
-    decided = []
-    for c in decision.categories:
-        footing = None if c.permitted else statutory_footing(purpose, recipient_kind, c.category)
-        decided.append(CategoryDecision(c.category, True, None, None, None, footing) if footing else c)
-    return decided
+def recipient_of(session: Session, who: Principal, subject_id: uuid.UUID, purpose: str, at: datetime,
+                 assessment_id: uuid.UUID | None = None) -> Recipient:
+    """The caller's organisation as the recipient of a release, for ``purpose`` at ``at``."""
+    assert who.organisation_id is not None
+    return release_policy.recipient(session, subject_id=subject_id, organisation_id=who.organisation_id,
+                                    purpose=purpose, at=at, user_id=who.user_id, assessment_id=assessment_id)
 
 
 def _decision_event(who: Principal, subject_id: uuid.UUID, purpose: str, case_reference: str | None,
-                    holder: uuid.UUID, at: datetime, decided: list[CategoryDecision]) -> AuditEvent:
+                    holder: uuid.UUID, at: datetime, rulings: list[Ruling]) -> AuditEvent:
+    summaries = [r.summary() for r in rulings]
     return catalogue.decision_made(
         who, subject_id=subject_id, purpose=purpose, case_reference=case_reference, recipient=who.organisation_id,
-        holder=holder, at=at.isoformat(), permitted=[c.category for c in decided if c.permitted],
-        denied=[c.category for c in decided if not c.permitted],
-        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in decided if c.permitted and c.consent_id}),
-        statutory=[c.category for c in decided if c.permitted and c.consent_id is None])
+        holder=holder, at=at.isoformat(), permitted=[c.category for c in summaries if c.released],
+        denied=[c.category for c in summaries if not c.released],
+        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in summaries if c.released and c.consent_id}),
+        statutory=[c.category for c in summaries if c.basis is release_policy.Basis.statutory_duty],
+        documents={r.category: r.documents for r in rulings if r.documents is not None})
 
 
 @dataclass
@@ -160,7 +165,6 @@ class GatherPlan:
 
     subject_id: uuid.UUID
     purpose: str
-    recipient_kind: str | None
     at: datetime
     sources: list[SourcePlan]
     context: FetchContext
@@ -194,7 +198,7 @@ def plan_gather(
     if not wanted:
         raise InvalidInput("Ask for at least one category the broker may carry (tier 3 categories never are).")
     at = utcnow()
-    recipient_kind = repository.organisation_kind(session, who.organisation_id)
+    to = recipient_of(session, who, subject_id, purpose, at, assessment_id)
     sources: list[SourcePlan] = []
     consent_ids: set[str] = set()
     for held in holdings(session, settings, registry, subject_id):
@@ -205,10 +209,9 @@ def plan_gather(
         if held.holder_id is None:
             sources.append(SourcePlan(held.source_system, None, mine, [], refs, held.held_by))
             continue
-        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, held.holder_id,
-                                 mine, at)
-        to_fetch = [c.category for c in decided if c.permitted]
-        consent_ids |= {str(c.consent_id) for c in decided if c.permitted and c.consent_id}
+        rulings = release_policy.decide(session, to, held.holder_id, mine)
+        to_fetch = [r.category for r in rulings if r.may_release_any]
+        consent_ids |= {str(r.permission.consent_id) for r in rulings if r.permission.permitted and r.permission.consent_id}
         if reuse_fresh and to_fetch:
             fresh = {row.category for row in repository.stored_items(
                 session, subject_id, held.source_system, to_fetch, holder=held.holder_id,
@@ -217,8 +220,7 @@ def plan_gather(
         sources.append(SourcePlan(held.source_system, held.holder_id, mine, to_fetch, refs, held.held_by, held.urn))
     context = FetchContext(purpose=purpose, case_reference=case_reference, requesting_user=who.username,
                            request_id=current_request_id(), consent_ids=sorted(consent_ids))
-    return GatherPlan(subject_id, purpose, recipient_kind, at, sources, context, assessment_id, case_reference,
-                      reuse_fresh)
+    return GatherPlan(subject_id, purpose, at, sources, context, assessment_id, case_reference, reuse_fresh)
 
 
 Fetched = dict[tuple[int, str], SourceOutcome]
@@ -260,6 +262,7 @@ def commit_gather(
     assert who.organisation_id is not None
     repository.hold_subject(session, plan.subject_id)
     at = utcnow()
+    to = recipient_of(session, who, plan.subject_id, plan.purpose, at, plan.assessment_id)
     events: list[AuditEvent] = []
     results = []
     for index, source in enumerate(plan.sources):
@@ -267,7 +270,7 @@ def commit_gather(
         if source.holder is None:
             results.append(_holder_unknown(who, plan, source, at, events))
         else:
-            results.append(_commit_source(session, who, settings, encryption, plan, source, answered, at, events))
+            results.append(_commit_source(session, who, settings, encryption, plan, to, source, answered, events))
     gathered = GatherResult(plan.subject_id, plan.purpose, at, results)
     events.append(_summary_event(who, plan, gathered))
     # Last, so the audit counter's lock is held for as short a time as possible.
@@ -292,26 +295,26 @@ def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: da
 
 def _commit_source(
     session: Session, who: Principal, settings: Settings, encryption: RecordEncryption, plan: GatherPlan,
-    source: SourcePlan, answered: list[tuple[str, SourceOutcome]], at: datetime, events: list[AuditEvent],
+    to: Recipient, source: SourcePlan, answered: list[tuple[str, SourceOutcome]], events: list[AuditEvent],
 ) -> SourceResult:
     assert who.organisation_id is not None and source.holder is not None
-    subject_id, purpose, case_reference = plan.subject_id, plan.purpose, plan.case_reference
+    subject_id, purpose, case_reference, at = plan.subject_id, plan.purpose, plan.case_reference, to.at
     name, holder = source.name, source.holder
     result = SourceResult(name, holder, "not_asked")
-    decided = decide_release(session, subject_id, who.organisation_id, plan.recipient_kind, purpose, holder,
-                             source.asked, at)
-    events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
-    grounds = {c.category: c for c in decided if c.permitted}
-    for c in decided:
-        if not c.permitted:
-            result.withheld.append(Withheld(c.category, c.reason))
-            result.missing_permission.append(c.category)
+    rulings = release_policy.decide(session, to, holder, source.asked)
+    events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, rulings))
+    grounds = {r.category: r for r in rulings if r.may_release_any}
+    for r in rulings:
+        if r.rests_on_missing_permission:
+            result.withheld.append(Withheld(r.category, r.withheld_reason))
+            result.missing_permission.append(r.category)
     if plan.reuse_fresh and grounds:
         fetching = set(source.fetch) if source.refs else set()
-        stored = repository.stored_items(session, subject_id, name, [c for c in grounds if c not in fetching],
-                                         holder=holder, since=at - timedelta(hours=settings.bundle_fresh_hours))
+        stored = released_rows(grounds, repository.stored_items(
+            session, subject_id, name, [c for c in grounds if c not in fetching], holder=holder,
+            since=at - timedelta(hours=settings.bundle_fresh_hours)))
         if stored:
-            result.released = _open(encryption, session, stored)
+            result.released = _open(encryption, session, [row for row, _ in stored], [r for _, r in stored])
             result.reused, result.status = True, "ok"
             events.append(catalogue.records_reused(
                 who, subject_id=subject_id, purpose=purpose, case_reference=case_reference, source_system=name,
@@ -322,8 +325,10 @@ def _commit_source(
     elif grounds and not result.reused and not source.refs:
         result.status, result.reason = "not_linked", NOT_LINKED
     items = _still_held(session, who, plan, source, answered, result, events)
-    stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, grounds,
-                        [i for i in items if i.category.value in grounds])
+    releases = {i.source_record_id: grounds[i.category.value].item(facts_of(i))
+                for i in items if i.category.value in grounds}
+    stored_now = _store(session, who, encryption, subject_id, purpose, plan.assessment_id, holder, releases,
+                        [i for i in items if i.source_record_id in releases and releases[i.source_record_id].released])
     result.released += stored_now
     if stored_now:
         events.append(catalogue.records_disclosed(
@@ -331,7 +336,8 @@ def _commit_source(
             holder=holder, recipient=who.organisation_id, assessment_id=plan.assessment_id,
             categories=[r.item.category for r in stored_now],
             items=[{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
-                    "basis": "permission" if r.item.consent_id else "public_task"} for r in stored_now]))
+                    "basis": r.release.basis.value if r.release and r.release.basis else None}
+                   for r in stored_now]))
     return result
 
 
@@ -408,7 +414,7 @@ async def gather(
 
 
 def _store(session: Session, who: Principal, encryption: RecordEncryption, subject_id: uuid.UUID, purpose: str,
-           assessment_id: uuid.UUID | None, holder: uuid.UUID | None, grounds: dict[str, Any],
+           assessment_id: uuid.UUID | None, holder: uuid.UUID | None, releases: dict[str, Release],
            items: list[RecordItem]) -> list[Released]:
     """Store the items not yet stored for the child and answer every item as stored.  An item
     already stored with the same content hash is answered from what the source just sent (the
@@ -427,9 +433,9 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
             fields += [SealedField(TABLE, row_id, "title", item.title.encode()),
                        SealedField(TABLE, row_id, "content", _seal_payload(item))]
         sealed = encryption.seal_many(session, subject_id, fields)
-        values = []
+        values: list[dict[str, object]] = []
         for i, item in enumerate(new):
-            ground = grounds.get(item.category.value)
+            ground = releases[item.source_record_id]
             values.append({
                 "id": ids[item.source_record_id], "subject_id": subject_id, "assessment_id": assessment_id,
                 "source_system": item.source_system, "source_record_id": item.source_record_id,
@@ -437,8 +443,8 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
                 "retrieved_at": item.retrieved_at, "media_type": item.media_type, "content_hash": item.content_hash,
                 "sensitivity": item.sensitivity.value if item.sensitivity else "standard", "content": sealed[2 * i + 1],
                 "purpose": purpose, "holder_organisation_id": holder,
-                "consent_id": ground.consent_id if ground else None,
-                "consent_version": ground.consent_version if ground else None, "gathered_by_user_id": who.user_id,
+                "consent_id": ground.consent_id, "consent_version": ground.consent_version,
+                "written_for": item.written_for, "gathered_by_user_id": who.user_id,
             })
         repository.insert_new(session, values)
         held |= {row.source_record_id: row for row in repository.items_by_source_ids(
@@ -447,11 +453,14 @@ def _store(session: Session, who: Principal, encryption: RecordEncryption, subje
     for item in sorted(items, key=lambda i: i.source_record_id):
         row = held[item.source_record_id]
         if row.content_hash == item.content_hash:
-            released.append(Released(row, item.title, item.content, item.document, new=row.id == ids.get(item.source_record_id)))
+            released.append(Released(row, item.title, None if item.content is None else dict(item.content), item.document,
+                                     new=row.id == ids.get(item.source_record_id),
+                                     release=releases[item.source_record_id]))
         else:
             to_open.append(row.id)
     if to_open:
-        released += _open(encryption, session, repository.items_by_ids(session, to_open))
+        rows = repository.items_by_ids(session, to_open)
+        released += _open(encryption, session, rows, [releases[r.source_record_id] for r in rows])
     return released
 
 
@@ -462,35 +471,34 @@ class BundleResult:
 
 
 def bundle(session: Session, who: Principal, encryption: RecordEncryption, subject_id: uuid.UUID, purpose: str,
-           case_reference: str | None) -> BundleResult:
-    """The stored items the caller's organisation may see now, for ``purpose``: each is decided
-    again, so an item whose permission has been withdrawn is no longer served (unless another
-    permission covers it), and the categories not served are listed with the reason.  The child
-    is held first (``repository.hold_subject``) and "now" is taken after, as a withdrawal and a
-    gather's commit do: a read started after a withdrawal has committed serves nothing that
-    rested only on it, and one decided before it is ordered before it."""
+           case_reference: str | None, assessment_id: uuid.UUID | None = None) -> BundleResult:
+    """The stored items the caller's organisation may see now, for ``purpose`` (and the case
+    ``assessment_id``): each item is decided again by the release policy, so an item whose
+    permission has been withdrawn is no longer served (unless another basis covers it), a
+    permission narrowed to named documents serves those only, and the categories not served are
+    listed with the reason.  The child is held first (``repository.hold_subject``) and "now" is
+    taken after, as a withdrawal and a gather's commit do: a read started after a withdrawal has
+    committed serves nothing that rested only on it, and one decided before it is ordered before it."""
     if who.organisation_id is None:
         raise Forbidden("Only staff of an organisation may read a gathered bundle.")
     repository.hold_subject(session, subject_id)
     at = utcnow()
+    to = recipient_of(session, who, subject_id, purpose, at, assessment_id)
     rows = repository.stored_items(session, subject_id, None, None)
-    by_holder: dict[uuid.UUID, set[str]] = {}
+    by_holder: dict[uuid.UUID, list[GatheredItem]] = {}
     for row in rows:
-        by_holder.setdefault(row.holder_organisation_id, set()).add(row.category)
-    allowed: set[tuple[uuid.UUID, str]] = set()
+        by_holder.setdefault(row.holder_organisation_id, []).append(row)
     not_served: dict[str, str] = {}
-    recipient_kind = repository.organisation_kind(session, who.organisation_id)
+    served_rows: list[tuple[GatheredItem, Release]] = []
     events = []
-    for holder, cats in by_holder.items():
-        decided = decide_release(session, subject_id, who.organisation_id, recipient_kind, purpose, holder,
-                                 sorted(cats), at)
-        events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, decided))
-        for c in decided:
-            if c.permitted:
-                allowed.add((holder, c.category))
-            else:
-                not_served.setdefault(c.category, c.reason)
-    served_categories = {category for _, category in allowed}
+    for holder, held in by_holder.items():
+        rulings = release_policy.decide(session, to, holder, sorted({r.category for r in held}))
+        events.append(_decision_event(who, subject_id, purpose, case_reference, holder, at, rulings))
+        served_rows += released_rows({r.category: r for r in rulings if r.may_release_any}, held)
+        for r in rulings:
+            if not r.may_release_any:
+                not_served.setdefault(r.category, r.withheld_reason)
+    served_categories = {row.category for row, _ in served_rows}
     withdrawn = consent_repository.withdrawn_categories(session, subject_id, who.organisation_id, purpose, at)
     for category, withdrawn_at in withdrawn.items():
         if category not in served_categories and category not in not_served:
@@ -498,11 +506,12 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
                 f"The permission that covered {DATA_CATEGORIES[category].label} was withdrawn on "
                 f"{withdrawn_at:%-d %B %Y}: nothing more is served under it, and copies held only under it "
                 "have been erased.")
-    served_rows = [r for r in rows if (r.holder_organisation_id, r.category) in allowed]
-    served = _open(encryption, session, served_rows)
+    served_rows.sort(key=lambda pair: (pair[0].source_system, pair[0].source_record_id))
+    served = _open(encryption, session, [row for row, _ in served_rows], [r for _, r in served_rows])
     events.append(catalogue.bundle_served(
         who, subject_id=subject_id, purpose=purpose, case_reference=case_reference,
-        items=[{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in served],
+        items=[{"id": str(r.item.id), "content_hash": r.item.content_hash,
+                "basis": r.release.basis.value if r.release and r.release.basis else None} for r in served],
         not_served_categories=sorted(not_served)))
     record_many(session, events)
     return BundleResult(served, [Withheld(c, reason) for c, reason in sorted(not_served.items())])

@@ -18,10 +18,9 @@ from adapters.registry import AdapterRegistry
 from broker.auth import Principal
 from broker.families.family_view import category_label
 from broker.identity.holders import Holding, holdings
-from broker.permissions import consent_actions
+from broker.permissions import consent_actions, release_policy
 from broker.platform.errors import InvalidInput
 from broker.platform.settings import Settings
-from consent import service as consent_service
 from consent.models import utcnow
 from consent.schemas import ConsentRequestCreate, ConsentRequestRead
 
@@ -41,10 +40,17 @@ class Source:
 
 @dataclass(frozen=True)
 class CategoryStatus:
+    """The release policy's answer for one category from one holder, before anything is fetched:
+    ``statutory`` when the council's duty releases it (all of it, or the advice sought for the
+    case), ``askable`` when part of it rests on a permission the family has not given."""
+
     code: str
     label: str
     permitted: bool
     reason: str
+    statutory: bool = False
+    askable: bool = False
+    in_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ class SourceStatus:
 
     @property
     def missing(self) -> list[CategoryStatus]:
-        return [c for c in self.categories if not c.permitted]
+        """What the family may be asked for: never what rests on the statutory duty alone."""
+        return [c for c in self.categories if c.askable]
 
 
 def sources(registry: AdapterRegistry, held_by: list[Holding]) -> list[Source]:
@@ -77,31 +84,38 @@ def sources(registry: AdapterRegistry, held_by: list[Holding]) -> list[Source]:
 
 
 def permission_status(session: Session, caller: Principal, settings: Settings, registry: AdapterRegistry,
-                      subject_id: uuid.UUID, purpose: str, *, held_by: list[Holding] | None = None) -> list[SourceStatus]:
+                      subject_id: uuid.UUID, purpose: str, *, held_by: list[Holding] | None = None,
+                      assessment_id: uuid.UUID | None = None) -> list[SourceStatus]:
     """For each source and each category it holds: may it be released to the caller's organisation
-    for ``purpose`` now?  A read of the permissions only: nothing is fetched, nothing is released.
-    ``held_by``: the child's holdings, when the caller has read them already."""
+    for ``purpose`` (and the case ``assessment_id``) now, and on which basis?  The release
+    policy's answer, before anything is fetched: nothing is released.  ``held_by``: the child's
+    holdings, when the caller has read them already."""
     if caller.organisation_id is None:
         return []
-    at = utcnow()
+    to = release_policy.recipient(session, subject_id=subject_id, organisation_id=caller.organisation_id,
+                                  purpose=purpose, at=utcnow(), user_id=caller.user_id, assessment_id=assessment_id)
     result = []
     if held_by is None:
         held_by = holdings(session, settings, registry, subject_id)
     for source in sources(registry, held_by):
-        decision = consent_service.decide(session, subject_id, caller.organisation_id, purpose, source.categories,
-                                          source.holder_id, at)
-        result.append(SourceStatus(source, [
-            CategoryStatus(c.category, category_label(c.category), c.permitted, c.reason) for c in decision.categories
-        ]))
+        statuses = []
+        for ruling in release_policy.decide(session, to, source.holder_id, source.categories):
+            answer = ruling.summary()
+            statuses.append(CategoryStatus(
+                ruling.category, category_label(ruling.category), answer.released, answer.reason,
+                statutory=answer.basis is release_policy.Basis.statutory_duty,
+                askable=ruling.rests_on_missing_permission, in_words=answer.in_words))
+        result.append(SourceStatus(source, statuses))
     return result
 
 
 def ask_family(session: Session, caller: Principal, settings: Settings, registry: AdapterRegistry, *,
                subject_id: uuid.UUID, purpose: str, categories: list[str], why: str, valid_for_days: int,
-               if_declined: str) -> ConsentRequestRead:
-    """Raise one consent request for the chosen categories that are missing now, from the sources
-    that hold them and lack the permission, to the caller's organisation."""
-    missing = permission_status(session, caller, settings, registry, subject_id, purpose)
+               if_declined: str, assessment_id: uuid.UUID | None = None) -> ConsentRequestRead:
+    """Raise one consent request for the chosen categories that rest on a permission missing now,
+    from the sources that hold them, to the caller's organisation.  What the statutory duty
+    releases is never asked for."""
+    missing = permission_status(session, caller, settings, registry, subject_id, purpose, assessment_id=assessment_id)
     chosen = list(dict.fromkeys(categories))
     holders = [s.source.holder_id for s in missing if any(m.code in chosen for m in s.missing)]
     still_missing = {m.code for s in missing for m in s.missing}

@@ -16,13 +16,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
+from broker.assessments import repository as assessment_repository
 from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.gathering.repository import hold_subject
 from broker.notifications.outbox import Notifier
+from broker.permissions import release_policy
+from broker.permissions.release_schemas import ReleaseCategoryRead, ReleaseDecisionRead
+from broker.platform.errors import InvalidInput, NotFound
 from consent import repository as consent_repository
 from consent import service
+from consent.models import utcnow
 from consent.schemas import (
     AnswerCreate,
     ConsentChange,
@@ -33,7 +38,7 @@ from consent.schemas import (
     ConsentWithdraw,
     DecisionCreate,
 )
-from consent.service import Actor, Decision
+from consent.service import Actor
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -115,8 +120,31 @@ def _raised(session: Session, who: Principal | None, public_url: str,
 
 def create_request(session: Session, who: Principal, data: ConsentRequestCreate, public_url: str,
                    at: datetime | None = None) -> ConsentRequestRead:
-    """Raise a consent request, tell each person who may decide, and audit it."""
+    """Raise a consent request, tell each person who may decide, and audit it.  A family is asked
+    only for what rests on their permission: a category that a holder releases to a recipient on
+    the council's statutory duty is refused, with the reason."""
+    _refuse_statutory(session, data, at or utcnow())
     return _raised(session, who, public_url, [service.create_request(session, actor_of(who), data, at)])[0]
+
+
+def _refuse_statutory(session: Session, data: ConsentRequestCreate, at: datetime) -> None:
+    organisations = consent_repository.names_of_organisations(
+        session, {*data.holder_organisation_ids, *data.recipient_organisation_ids})
+    for recipient_id in dict.fromkeys(data.recipient_organisation_ids):
+        if recipient_id not in organisations:
+            continue  # the consent service refuses an unknown organisation with its own error
+        to = release_policy.recipient(session, subject_id=data.subject_id, organisation_id=recipient_id,
+                                      purpose=data.purpose, at=at)
+        for holder_id in dict.fromkeys(data.holder_organisation_ids):
+            if holder_id not in organisations:
+                continue
+            carried = [c for c in data.categories if release_policy.is_carried(c)]
+            for ruling in release_policy.decide(session, to, holder_id, carried):
+                if ruling.statutory:
+                    raise InvalidInput(
+                        f"{release_policy.label(ruling.category).capitalize()} from {organisations[holder_id]} to "
+                        f"{organisations[recipient_id]} is gathered on the council's statutory duty, so the family "
+                        "is told, not asked: leave it out of the request. " + ruling.statutory)
 
 
 def answer(session: Session, who: Principal, request_id: uuid.UUID, data: AnswerCreate,
@@ -131,17 +159,31 @@ def answer(session: Session, who: Principal, request_id: uuid.UUID, data: Answer
     return request, consent
 
 
-def decide(session: Session, who: Principal, data: DecisionCreate, at: datetime) -> Decision:
-    """Check what the caller may receive, without fetching anything, and audit the decision."""
-    decision = service.decide(session, data.subject_id, data.recipient_organisation_id, data.purpose,
-                              data.categories, data.holder_organisation_id, at)
-    permitted = decision.permitted_categories
+def decide(session: Session, who: Principal, data: DecisionCreate, at: datetime, *,
+           assessment_id: uuid.UUID | None = None) -> ReleaseDecisionRead:
+    """What the holder may release to the recipient, per category, by the release policy (the
+    one every gather and reading uses), with its basis; nothing is fetched, and the decision is
+    audited.  With ``assessment_id`` (one of the caller's organisation's cases), advice the case
+    sought from the holder counts as sought."""
+    service.decide(session, data.subject_id, data.recipient_organisation_id, data.purpose, data.categories,
+                   data.holder_organisation_id, at)  # refuses unknown codes, subjects and organisations
+    if assessment_id is not None:
+        case = assessment_repository.get_assessment(session, assessment_id)
+        if case is None or case.organisation_id != who.organisation_id or case.subject_id != data.subject_id:
+            raise NotFound("There is no assessment with that id among your team's cases for this child.")
+    to = release_policy.recipient(session, subject_id=data.subject_id, organisation_id=data.recipient_organisation_id,
+                                  purpose=data.purpose, at=at, user_id=who.user_id, assessment_id=assessment_id)
+    answers = [ReleaseCategoryRead.of(r)
+               for r in release_policy.decide(session, to, data.holder_organisation_id, data.categories)]
     record(session, catalogue.decision_made(
         who, subject_id=data.subject_id, purpose=data.purpose, recipient=data.recipient_organisation_id,
-        holder=data.holder_organisation_id, at=at.isoformat(), permitted=permitted,
-        denied=[c.category for c in decision.categories if not c.permitted],
-        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in decision.categories if c.permitted})))
-    return decision
+        holder=data.holder_organisation_id, at=at.isoformat(), permitted=[c.category for c in answers if c.permitted],
+        denied=[c.category for c in answers if not c.permitted],
+        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in answers if c.permitted and c.consent_id}),
+        statutory=[c.category for c in answers if c.basis is release_policy.Basis.statutory_duty]))
+    return ReleaseDecisionRead(subject_id=data.subject_id, recipient_organisation_id=data.recipient_organisation_id,
+                               purpose=data.purpose, holder_organisation_id=data.holder_organisation_id, at=at,
+                               categories=answers)
 
 
 def transition(session: Session, public_url: str, at: datetime | None = None) -> list[service.Transition]:

@@ -1,4 +1,4 @@
-"""Purposes (DOMAIN.md section 5) and which kind of organisation may use each.
+"""Purposes (docs/law.md, "Purposes") and which kind of organisation may use each.
 
 Deny unless permitted: a caller whose organisation's kind is not listed for a purpose gets 403.
 The table is deliberately small and lives in one place so that information governance can read
@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from consent.vocabulary import PURPOSES
 
-# The purpose codes of the consent registry (DOMAIN.md section 5), as an enum for the API schema.
-Purpose = StrEnum("Purpose", {code: code for code in PURPOSES})  # type: ignore[misc]
+class Purpose(StrEnum):
+    """The purpose codes of the consent registry (consent/vocabulary.py), as an enum for the API schema.
+
+    Written out so that type checkers and readers see the members; a test keeps it equal to the vocabulary.
+    """
+
+    EHC_REQUEST_DECISION = "EHC_REQUEST_DECISION"
+    EHC_NEEDS_ASSESSMENT = "EHC_NEEDS_ASSESSMENT"
+    EHC_ANNUAL_REVIEW = "EHC_ANNUAL_REVIEW"
+    EHC_PLAN_DISCLOSURE = "EHC_PLAN_DISCLOSURE"
+    TRANSITION_ADULT = "TRANSITION_ADULT"
+    SOCIAL_CARE_ELIGIBILITY = "SOCIAL_CARE_ELIGIBILITY"
+    SHORT_BREAKS = "SHORT_BREAKS"
+    RESOURCE_ALLOCATION = "RESOURCE_ALLOCATION"
+    FAMILY_OPTIONAL = "FAMILY_OPTIONAL"
+    SAFEGUARDING = "SAFEGUARDING"
 
 
 _EHC = {Purpose.EHC_NEEDS_ASSESSMENT, Purpose.EHC_ANNUAL_REVIEW}
@@ -42,7 +55,7 @@ def purpose_permitted(organisation_kind: str | None, purpose: Purpose) -> bool:
     return purpose in PURPOSES_BY_ORGANISATION_KIND.get(organisation_kind or "", frozenset())
 
 
-# Statutory footing (DOMAIN.md sections 3 and 5): for the statutory EHC steps the council's SEN
+# Statutory footing (docs/law.md, "What a permission is" and "Purposes"): for the statutory EHC steps the council's SEN
 # team receives a school's tier 1 education records on its public task (UK GDPR Art 6(1)(e)), so
 # no family permission is asked for them. Confidential advice (tier 2: EP, health, social care),
 # reuse under reg 6(4), the family's own views and every other purpose still need permission;

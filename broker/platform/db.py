@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from broker.platform.settings import Settings
 
@@ -124,3 +124,11 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 # The unit of work ends when the route returns, before the response is sent: a client never sees
 # success for a change that then fails to commit, and a redirect never outruns its commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def mapped_table(model: type[DeclarativeBase]) -> Table:
+    """The table a model is mapped to, for Core statements on the hot paths (every model here maps
+    one table, not a join or a select)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from broker.platform.logging import current_request_id
+from broker.platform.logging import REQUEST_ID_HEADER, REQUEST_ID_STATE, current_request_id, request_id_bound
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +197,14 @@ def install_error_handlers(
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        await _refused(request, 500, f"An unexpected error occurred ({type(exc).__name__}).")
-        # Starlette answers unhandled errors outside every middleware, so the security headers
-        # middleware never sees this response: give it the same headers here.
-        headers = {**getattr(request.app.state, "security_headers", {}), "Cache-Control": "no-store"}
-        return problem_response(request, 500, BrokerError.title, "An unexpected error occurred.", headers=headers)
+        # Starlette answers unhandled errors outside every middleware: the request id middleware
+        # has ended and the security headers middleware never sees this response, so the id is
+        # bound again here and the headers given here.
+        request_id = current_request_id() or getattr(request.state, REQUEST_ID_STATE, None)
+        with request_id_bound(request_id):
+            log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+            await _refused(request, 500, f"An unexpected error occurred ({type(exc).__name__}).")
+            headers = {**getattr(request.app.state, "security_headers", {}), "Cache-Control": "no-store"}
+            if request_id:
+                headers[REQUEST_ID_HEADER] = request_id
+            return problem_response(request, 500, BrokerError.title, "An unexpected error occurred.", headers=headers)

@@ -28,17 +28,19 @@ def _env_name(name: str) -> str:
     return "BROKER_KEY_" + name.upper().replace("-", "_")
 
 
-_KINDS = {"ed25519": Ed25519PrivateKey, "rsa": rsa.RSAPrivateKey}
+SigningKey = Ed25519PrivateKey | rsa.RSAPrivateKey
 
 
-def _load_pem(data: bytes, name: str, kind: str):  # type: ignore[no-untyped-def]
+def _load_pem(data: bytes, name: str, kind: str) -> SigningKey:
     key = serialization.load_pem_private_key(data.replace(DEVELOPMENT_MARKER, b""), password=None)
-    if not isinstance(key, _KINDS[kind]):
-        raise KeyUnavailable(f"key {name!r} is not an {kind} private key")
-    return key
+    if kind == "rsa" and isinstance(key, rsa.RSAPrivateKey):
+        return key
+    if kind == "ed25519" and isinstance(key, Ed25519PrivateKey):
+        return key
+    raise KeyUnavailable(f"key {name!r} is not an {kind} private key")
 
 
-def _generate(kind: str):  # type: ignore[no-untyped-def]
+def _generate(kind: str) -> SigningKey:
     if kind == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return Ed25519PrivateKey.generate()
@@ -46,15 +48,19 @@ def _generate(kind: str):  # type: ignore[no-untyped-def]
 
 def ed25519_key(settings: Settings, name: str) -> Ed25519PrivateKey:
     """The Ed25519 signing key called ``name`` (for example ``receipts`` or ``checkpoints``)."""
-    return _private_key(settings, name, "ed25519")
+    key = _private_key(settings, name, "ed25519")
+    assert isinstance(key, Ed25519PrivateKey)  # _load_pem and _generate give the kind asked for
+    return key
 
 
 def rsa_key(settings: Settings, name: str) -> rsa.RSAPrivateKey:
     """The RSA signing key called ``name`` (for JWTs that every OpenID Connect client accepts: RS256)."""
-    return _private_key(settings, name, "rsa")
+    key = _private_key(settings, name, "rsa")
+    assert isinstance(key, rsa.RSAPrivateKey)  # _load_pem and _generate give the kind asked for
+    return key
 
 
-def _private_key(settings: Settings, name: str, kind: str):  # type: ignore[no-untyped-def]
+def _private_key(settings: Settings, name: str, kind: str) -> SigningKey:
     configured = os.environ.get(_env_name(name))
     if configured:
         data = Path(configured[5:]).read_bytes() if configured.startswith("file:") else configured.encode()

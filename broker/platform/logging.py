@@ -5,6 +5,7 @@ Log records carry identifiers and outcomes only: never names, contents, tokens o
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -12,6 +13,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,8 +23,23 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
+REQUEST_ID_STATE = "request_id"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+@contextlib.contextmanager
+def request_id_bound(request_id: str | None) -> Iterator[None]:
+    """Make ``request_id`` the current one for a while: for the handler of unexpected errors,
+    which Starlette runs outside every middleware, after this request's context has ended."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,6 +88,8 @@ class RequestContextMiddleware:
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(request_id)
+        # Kept on the request too, for the error handler that runs after this middleware has ended.
+        scope.setdefault("state", {})[REQUEST_ID_STATE] = request_id
         started = time.perf_counter()
         status = 500
 

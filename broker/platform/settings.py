@@ -34,6 +34,8 @@ class TrustedIssuerSettings(BaseModel):
     subject_claim: str = "sub"
     username_claim: str | None = "preferred_username"
     leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # RFC 9068: access tokens say ``typ: at+jwt``; turn off only for a provider that cannot.
+    require_at_jwt: bool = True
 
 
 EMBEDDED_SIMULATOR_SECRET = "simulator-development-secret"  # nosec B105  # the embedded simulators' credential, refused in production
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BROKER_", env_file=None, extra="ignore")
 
     environment: Environment = Environment.development
-    database_url: str = "sqlite:///var/broker.platform.db"
+    database_url: str = "sqlite:///var/broker.db"
     data_dir: Path = Path("var")
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     host: str = "127.0.0.1"
@@ -132,6 +134,8 @@ class Settings(BaseSettings):
     # (the council's identity providers' sign-out pages): the CSP form-action directive.
     form_action_origins: list[str] = Field(default_factory=list)
     api_audience: str = "send-broker"
+    # The longest lifetime (exp - iat) of an access token the API accepts, from any issuer.
+    max_token_lifetime_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     oidc_issuers: list[TrustedIssuerSettings] = []
     # None means: on in development and test, off in production (where turning it on is refused).
     dev_identity_provider: bool | None = None
@@ -161,7 +165,8 @@ class Settings(BaseSettings):
         from broker.auth.tokens import IssuerConfig
 
         return [
-            IssuerConfig(**{**issuer.model_dump(), "algorithms": tuple(issuer.algorithms)})
+            IssuerConfig(**{**issuer.model_dump(), "algorithms": tuple(issuer.algorithms),
+                            "max_lifetime_seconds": self.max_token_lifetime_seconds})
             for issuer in self.oidc_issuers
         ]
 
@@ -224,6 +229,11 @@ class Settings(BaseSettings):
             problems.append("BROKER_PUBLIC_URL must be an https:// address in production")
         if any(c.isspace() or c == "+" for c in self.audit_log_origin):
             problems.append("BROKER_AUDIT_ORIGIN must have no spaces or '+'")
+        for issuer in self.oidc_issuers:
+            if not issuer.issuer.startswith("https://"):
+                problems.append(f"the token issuer {issuer.name!r} must be an https:// address in production")
+            if issuer.jwks_uri is not None and not issuer.jwks_uri.startswith("https://"):
+                problems.append(f"the JWKS address of the token issuer {issuer.name!r} must be https:// in production")
         for provider in self.web_sign_in:
             if not provider.discovery_url.startswith("https://"):
                 problems.append(f"the {provider.audience} sign-in discovery URL must be https:// in production")

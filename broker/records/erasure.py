@@ -30,6 +30,7 @@ from broker.audit_trail import auditing, catalogue
 from broker.auth import Principal
 from broker.gathering.models import TABLE, GatheredItem
 from broker.permissions import consent_actions
+from broker.platform.db import Database
 from broker.platform.settings import Settings
 from broker.records.encryption import repository as key_repository
 from broker.records.encryption.documents import FIELD as PAPER_FIELD
@@ -204,7 +205,7 @@ class RetentionRun:
 
 
 def apply_retention(
-    database, settings: Settings, encryption: RecordEncryption, at: datetime, *,  # type: ignore[no-untyped-def]
+    database: Database, settings: Settings, encryption: RecordEncryption, at: datetime, *,
     dry_run: bool = False, progress: Callable[[int, int, uuid.UUID, int], None] | None = None,
 ) -> RetentionRun:
     """Erase every stored item whose deadline has passed at ``at``: one transaction per child, so an

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from broker.auth.principal import Principal
 from broker.break_glass.models import BreakGlassAccess
 from broker.gathering.models import TABLE, GatheredItem
 from broker.gathering.repository import hold_subject
+from broker.permissions import release_policy
+from broker.permissions.release_policy import Release
 from broker.platform.errors import NotFound
 from broker.records.encryption.documents import PaperDocumentSealer
 from broker.records.encryption.service import RecordEncryption, RecordShredded, RecordUnreadable, SealedField
@@ -139,6 +142,7 @@ def _assessments(session: Session, subject_id: uuid.UUID) -> list[dict[str, Any]
 
 def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: uuid.UUID,
                     organisations: dict[uuid.UUID, str]) -> list[dict[str, Any]]:
+    releases = {item.id: answer for item, _, answer in release_policy.stored_releases(session, subject_id, utcnow())}
     items = []
     for row in session.scalars(select(GatheredItem).where(GatheredItem.subject_id == subject_id)
                                .order_by(GatheredItem.retrieved_at, GatheredItem.source_record_id)):
@@ -147,6 +151,7 @@ def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: 
                              "retrieved_at", "media_type", "content_hash", "sensitivity", "consent_id",
                              "consent_version"]),
             "holder": organisations.get(row.holder_organisation_id),
+            **_basis(releases.get(row.id)),
         }
         try:
             title, payload = encryption.open_many(session, subject_id, [
@@ -161,6 +166,13 @@ def _gathered_items(session: Session, encryption: RecordEncryption, subject_id: 
                          document_base64=opened["document"])
         items.append(entry)
     return items
+
+
+def _basis(answer: Release | None) -> dict[str, Any]:
+    """Why the item is shared now, by the release policy, in the export's words."""
+    if answer is None or not answer.released or answer.basis is None:
+        return {"basis": None, "basis_in_words": "No longer shared with anyone: what it rested on has ended."}
+    return {"basis": answer.basis.value, "basis_in_words": answer.in_words}
 
 
 def _field(row: GatheredItem, name: str) -> SealedField:
@@ -189,7 +201,7 @@ def audit_export(session: Session, subject_id: uuid.UUID, *, by: Principal | cat
         by, subject_id=subject_id, fmt=fmt, counts={k: len(v) for k, v in export.items() if isinstance(v, list)}))
 
 
-def _label(table: dict[str, Any], fallback: str):  # type: ignore[no-untyped-def]
+def _label(table: dict[str, Any], fallback: str) -> Callable[[str | None], str]:
     def label(code: str | None) -> str:
         known = table.get(code or "")
         return known.label if known else (code or fallback)

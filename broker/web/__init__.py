@@ -7,7 +7,18 @@ from fastapi.staticfiles import StaticFiles
 
 from broker.auth.sessions import install_sessions
 from broker.platform.settings import Settings
-from broker.web import advice_status, case_officers, case_steps, casework, children, clock_exceptions, family, ig, pages
+from broker.web import (
+    accounts,
+    advice_status,
+    case_officers,
+    case_steps,
+    casework,
+    children,
+    clock_exceptions,
+    family,
+    ig,
+    pages,
+)
 from broker.web.assets import STATIC_DIR, VENDOR_DIR
 from broker.web.forms import SameOriginFormsMiddleware
 from broker.web.security import SecurityHeadersMiddleware, baseline_headers
@@ -37,3 +48,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(clock_exceptions.router)
     app.include_router(case_steps.router)
     app.include_router(case_officers.router)
+    app.include_router(accounts.router)

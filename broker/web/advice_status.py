@@ -13,13 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.models import AdviceRequest, Assessment
 from broker.assessments.schemas import AdviceRequestUpdate, AdviceType, ReuseAgreementCreate
 from broker.families.family_view import full_name
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
-from broker.platform.errors import Conflict, InvalidInput, NotFound
+from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import ADVICE_LABELS, Caseworker, advice_givers, own_case
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 
@@ -33,21 +34,18 @@ _NOTE_LIMIT = 4000
 
 
 def _advice(session: SessionDep, case: Assessment, advice_id: uuid.UUID) -> AdviceRequest:
-    advice = assessment_repository.get_advice_request(session, case.id, advice_id)
-    if advice is None:
-        raise NotFound("There is no advice request with that id in this case.")
-    return advice
+    return lookups.advice_request(session, case, advice_id)
 
 
 def _page(request: Request, session: SessionDep, case: Assessment, advice: AdviceRequest,
           state: FormState) -> HTMLResponse:
     """The choice of what happened; once chosen, the details that choice needs (one question a page)."""
-    addressed = assessment_repository.get_organisation(session, advice.organisation_id) if advice.organisation_id else None
+    addressed = lookups.organisation(session, advice.organisation_id)
     return render_form_page(request, "casework/advice_status.html", state, {
         "case": case, "advice": advice, "label": ADVICE_LABELS[AdviceType(advice.advice_type)],
         "addressed_to": addressed.name if addressed else "the family",
         "family": [(str(p.id), full_name(p) + (" (the child or young person)" if p.id == case.subject_id else ""))
-                   for p in assessment_repository.who_may_agree_for(session, case.subject_id)],
+                   for p in lookups.who_may_agree_for(session, case.subject_id)],
         "organisations": advice_givers(session), "chosen": state.value("status") if state.value("status") in STATUSES else None,
     })
 
@@ -70,7 +68,7 @@ def _day(state: FormState, name: str, label: str, *, required: bool, not_before:
     value = state.read_date(name, label=label, required=required, past=False)
     if value is None:
         return None
-    if value > assessments.council_today():
+    if value > council_today():
         state.add_error(name, f"{label} must be today or in the past", anchor=f"{name}-day", parts=("day", "month", "year"))
     elif not_before is not None and value < not_before:
         state.add_error(name, f"{label} must be on or after {before_what} ({not_before.strftime('%-d %B %Y')})",
@@ -149,12 +147,12 @@ def record_status(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     case = own_case(session, caller, assessment_id)
     advice = _advice(session, case, advice_id)
     state = FormState.from_form(form)
-    family = {str(p.id) for p in assessment_repository.who_may_agree_for(session, case.subject_id)}
+    family = {str(p.id) for p in lookups.who_may_agree_for(session, case.subject_id)}
     update = _update(state, advice, family)
     if update is None:
         return _page(request, session, case, advice, state)
     try:
-        assessments.update_advice_request(session, caller, case.id, advice.id, update, assessments.council_today())
+        assessments.update_advice_request(session, caller, case.id, advice.id, update, council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         _refused(state, update.status, str(refused.detail))

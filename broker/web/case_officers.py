@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from broker.accounts.models import User
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import CaseOfficerChange
@@ -25,12 +25,12 @@ REASON_LIMIT = 500
 
 def _others(session: SessionDep, case: Assessment) -> list[User]:
     """The caseworkers of the case's organisation who are not its case officer now."""
-    return [u for u in assessment_repository.caseworkers_of(session, case.organisation_id)
+    return [u for u in lookups.caseworkers_of(session, case.organisation_id)
             if u.id != case.case_officer_user_id]
 
 
 def _page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:
-    officer = assessment_repository.get_user(session, case.case_officer_user_id)
+    officer = lookups.user(session, case.case_officer_user_id)
     return render_form_page(request, "casework/case_officer.html", state, {
         "case": case, "officer": officer, "others": _others(session, case), "reason_limit": REASON_LIMIT,
     })

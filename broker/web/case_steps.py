@@ -14,6 +14,7 @@ from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import StepCreate
 from broker.assessments.service import StepChoice
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import Caseworker, own_case
@@ -36,7 +37,7 @@ def _read(state: FormState, case: Assessment) -> tuple[StepChoice, date] | None:
     if choice is None:
         state.add_error("step", "Select the step that was completed", anchor="step")
     completed = state.read_date("completed", label="The date of the step", past=False)
-    if completed is not None and completed > assessments.council_today():
+    if completed is not None and completed > council_today():
         state.add_error("completed", "The date of the step must be today or in the past",
                         anchor="completed-day", parts=_DATE_PARTS)
     if state.has_errors or choice is None or completed is None:
@@ -78,7 +79,7 @@ def record_step(request: Request, caller: Caseworker, assessment_id: uuid.UUID, 
     choice, completed = read
     try:
         assessments.record_step(session, caller, case.id, StepCreate(
-            step=choice.step, completed_on=completed, decision=choice.decision), assessments.council_today())
+            step=choice.step, completed_on=completed, decision=choice.decision), council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         state.add_error("completed", str(refused.detail), anchor="completed-day", parts=_DATE_PARTS)

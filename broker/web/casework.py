@@ -4,17 +4,13 @@ bundle with its provenance, asking the family for what is missing, and the ident
 
 from __future__ import annotations
 
-import inspect
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import AdviceRequestCreate, AdviceType, AssessmentCreate
@@ -22,18 +18,18 @@ from broker.auth.principal import Principal, Role
 from broker.auth.sessions import require_web_roles
 from broker.families.family_view import category_label, full_name
 from broker.gathering import service as gathering
+from broker.gathering.case_gather import gather_case
 from broker.gathering.recorded import recorded_gather
 from broker.gathering.schemas import BundleRead, GatherRead
-from broker.gathering.service import GatherResult
 from broker.identity import linking
 from broker.identity.holders import holdings
 from broker.permissions import case_permissions
 from broker.permissions.purposes import Purpose
-from broker.platform.db import Database, DatabaseDep, SessionDep
+from broker.platform.clock import council_today
+from broker.platform.db import DatabaseDep, SessionDep
 from broker.platform.errors import Conflict, InvalidInput, NotFound
-from broker.records.encryption.service import RecordEncryption, RecordEncryptionDep
+from broker.records.encryption.service import RecordEncryptionDep
 from broker.web.forms import FormState, VerifiedForm, render_form_page
-from consent import repository as consent_repository
 from consent.models import Organisation, Person, utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -72,14 +68,11 @@ def own_case(session: SessionDep, caller: Principal, assessment_id: uuid.UUID) -
 
 
 def _subject(session: SessionDep, subject_id: uuid.UUID) -> Person:
-    subject = assessment_repository.get_subject(session, subject_id)
-    if subject is None:
-        raise NotFound("There is no child or young person with that id.")
-    return subject
+    return lookups.child(session, subject_id)
 
 
 def _organisations(session: SessionDep, ids: set[uuid.UUID]) -> dict[str, str]:
-    return {str(k): v for k, v in consent_repository.names_of_organisations(session, ids).items()}
+    return lookups.organisation_names(session, ids)
 
 
 @router.get("/assessments", response_class=HTMLResponse)
@@ -88,7 +81,7 @@ def overview(request: Request, caller: Caseworker, session: SessionDep, officer:
     yours (``?officer=me``, the default) or all your team's (``?officer=all``)."""
     if officer not in ("me", "all"):
         raise InvalidInput("Choose your cases (officer=me) or all your team's cases (officer=all).")
-    cases = assessments.overview(session, caller, "open", assessments.council_today(), own_only=officer == "me")
+    cases = assessments.overview(session, caller, "open", council_today(), own_only=officer == "me")
     return _page(request, "casework/assessments.html", {
         "cases": cases, "advice_labels": ADVICE_LABELS, "officer": officer,
         "counts": assessments.overview_counts(session, caller, "open"),
@@ -111,7 +104,7 @@ def open_case(request: Request, caller: Caseworker, child_id: uuid.UUID, form: V
     child = _subject(session, child_id)
     state = FormState.from_form(form)
     received = state.read_date("received", label="The date the request was received", past=False)
-    today = assessments.council_today()
+    today = council_today()
     if received is not None and received > today:
         state.add_error("received", "The date the request was received must be today or in the past",
                         anchor="received-day", parts=("day", "month", "year"))
@@ -123,11 +116,11 @@ def open_case(request: Request, caller: Caseworker, child_id: uuid.UUID, form: V
 
 
 def _case_context(request: Request, session: SessionDep, caller: Principal, case: Assessment) -> dict[str, Any]:
-    described = assessments.describe_assessment(session, case, assessments.council_today())
+    described = assessments.describe_assessment(session, case, council_today())
     settings, registry = request.app.state.settings, request.app.state.adapters
     held_by = holdings(session, settings, registry, case.subject_id)
     status = case_permissions.permission_status(session, caller, settings, registry, case.subject_id, case.purpose,
-                                        held_by=held_by)
+                                                held_by=held_by, assessment_id=case.id)
     return {"case": described, "permissions": status, "advice_labels": ADVICE_LABELS,
             "missing": any(s.missing for s in status), "systems": SOURCE_SYSTEMS,
             "holders_not_known": [h for h in held_by if h.holder_id is None]}
@@ -141,8 +134,7 @@ def case_page(request: Request, caller: Caseworker, assessment_id: uuid.UUID, se
 
 
 def advice_givers(session: SessionDep) -> list[Organisation]:
-    kinds = {"school", "health", "ep_service", "social_care"}
-    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(kinds)).order_by(Organisation.name)))
+    return lookups.advice_givers(session)
 
 
 def _advice_page(request: Request, session: SessionDep, case: Assessment, state: FormState) -> HTMLResponse:
@@ -173,7 +165,7 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
         except ValueError:
             state.add_error("organisation", "Select who was asked for the advice")
     requested = state.read_date("requested", label="The date the advice was asked for", required=False, past=False)
-    if requested is not None and requested > assessments.council_today():
+    if requested is not None and requested > council_today():
         state.add_error("requested", "The date the advice was asked for must be today or in the past",
                         anchor="requested-day", parts=("day", "month", "year"))
     if requested is not None and requested < case.received_on:
@@ -185,57 +177,22 @@ def record_advice(request: Request, caller: Caseworker, assessment_id: uuid.UUID
     try:
         assessments.add_advice_request(session, caller, case.id, AdviceRequestCreate(
             advice_type=AdviceType(kind), organisation_id=organisation, requested_on=requested),
-            assessments.council_today())
+            council_today())
     except (InvalidInput, Conflict) as refused:
         state.add_error("advice_type", str(refused.detail), anchor="advice_type")
         return _advice_page(request, session, case, state)
     return RedirectResponse(f"/assessments/{case.id}?advice=1", status_code=303)
 
 
-@dataclass(frozen=True)
-class _GatherCase:
-    id: uuid.UUID
-    reference: str
-    subject_id: uuid.UUID
-    purpose: str
-
-
-async def _run_gather(request: Request, database: Database, caller: Principal, encryption: RecordEncryption,
-                      case: _GatherCase) -> GatherResult:
-    """The gathering service's gather, in whichever form it takes: a coroutine that runs its own
-    short transactions, or a function that runs in the caller's transaction."""
-    arguments: dict[str, Any] = {"subject_id": case.subject_id, "purpose": case.purpose, "categories": None,
-                                 "assessment_id": case.id, "case_reference": case.reference}
-    settings, registry = request.app.state.settings, request.app.state.adapters
-    if inspect.iscoroutinefunction(gathering.gather):
-        return await gathering.gather(database, caller, settings, registry, encryption, **arguments)
-
-    def in_transaction() -> GatherResult:
-        with database.unit_of_work() as session:
-            return gathering.gather(session, caller, settings, registry, encryption, **arguments)
-
-    return await run_in_threadpool(in_transaction)
-
-
 @router.post("/assessments/{assessment_id}/gather")
 async def gather(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
                  database: DatabaseDep, encryption: RecordEncryptionDep) -> Response:
-    """Find the child in the source systems, then gather what the family's permissions allow, and
-    go to the answer (POST-redirect-GET: reloading the answer never gathers again).
-
-    The search for the child commits before the gather starts, so that no transaction is held
-    while the sources answer."""
-    registry = request.app.state.adapters
-
-    def find_the_child() -> _GatherCase:
-        with database.unit_of_work() as session:
-            case = own_case(session, caller, assessment_id)
-            linking.discover(session, caller, registry, case.subject_id, case.purpose, case.reference)
-            return _GatherCase(case.id, case.reference, case.subject_id, case.purpose)
-
-    case = await run_in_threadpool(find_the_child)
-    result = await _run_gather(request, database, caller, encryption, case)
-    return RedirectResponse(f"/assessments/{case.id}/gathers/{result.id}", status_code=303)
+    """Find the child in the source systems, then gather what the release policy allows (the
+    same use case as the API's gather), and go to the answer (POST-redirect-GET: reloading the
+    answer never gathers again)."""
+    result = await gather_case(database, caller, request.app.state.settings, request.app.state.adapters, encryption,
+                               assessment_id=assessment_id)
+    return RedirectResponse(f"/assessments/{assessment_id}/gathers/{result.id}", status_code=303)
 
 
 @router.get("/assessments/{assessment_id}/gathers/{gather_id}", response_class=HTMLResponse)
@@ -265,7 +222,8 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
     which permission; what is no longer served, and why."""
     case = own_case(session, caller, assessment_id)
     now = utcnow()
-    read = BundleRead.of(gathering.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference), now)
+    read = BundleRead.of(gathering.bundle(session, caller, encryption, case.subject_id, case.purpose, case.reference,
+                                          case.id), now)
     holders = {i.provenance.holder_organisation_id for i in read.items if i.provenance.holder_organisation_id}
     return _page(request, "casework/bundle.html", {
         "case": case, "name": full_name(_subject(session, case.subject_id)), "bundle": read,
@@ -275,8 +233,9 @@ def bundle(request: Request, caller: Caseworker, assessment_id: uuid.UUID, sessi
 
 def _ask_page(request: Request, session: SessionDep, caller: Principal, case: Assessment, state: FormState,
               ticked: list[str] | None) -> HTMLResponse:
-    status = case_permissions.permission_status(session, caller, request.app.state.settings, request.app.state.adapters,
-                                        case.subject_id, case.purpose)
+    status = case_permissions.permission_status(session, caller, request.app.state.settings,
+                                                request.app.state.adapters, case.subject_id, case.purpose,
+                                                assessment_id=case.id)
     missing = [m for s in status for m in s.missing]
     options = list({m.code: m for m in missing}.values())
     return render_form_page(request, "casework/ask.html", state, {
@@ -316,7 +275,7 @@ def ask(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: Ve
         try:
             case_permissions.ask_family(session, caller, request.app.state.settings, request.app.state.adapters,
                                 subject_id=case.subject_id, purpose=case.purpose, categories=categories, why=why,
-                                valid_for_days=int(typed), if_declined=if_declined)
+                                valid_for_days=int(typed), if_declined=if_declined, assessment_id=case.id)
         except InvalidInput:
             state.add_error("categories", "Select information that is still missing", anchor="categories")
     if state.has_errors:

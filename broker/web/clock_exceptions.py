@@ -13,13 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from broker.assessments import repository as assessment_repository
+from broker.assessments import lookups
 from broker.assessments import service as assessments
 from broker.assessments.clocks import CLOCK_RULES, EXCEPTION_CODES, ClockKind, ExceptionEffect, exception_applies
 from broker.assessments.models import Assessment, ClockException
 from broker.assessments.schemas import AdviceType, ClockExceptionCreate, ClockExceptionEnd
+from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
-from broker.platform.errors import Conflict, InvalidInput, NotFound
+from broker.platform.errors import Conflict, InvalidInput
 from broker.web.casework import ADVICE_LABELS, Caseworker, own_case
 from broker.web.forms import FormState, VerifiedForm, render_form_page
 
@@ -44,8 +45,8 @@ class ClockChoice:
 def clock_choices(session: SessionDep, case: Assessment) -> list[ClockChoice]:
     """The case's own clocks, then the clock of each advice request awaited or received."""
     choices = [ClockChoice(k.value, CLOCK_RULES[k].label, k, case.received_on) for k in _CASE_CLOCKS]
-    advice = assessment_repository.advice_requests_for(session, [case.id]).get(case.id, [])
-    organisations = assessment_repository.organisations_by_id(session, [a.organisation_id for a in advice])
+    advice = lookups.advice_requests_of(session, case)
+    organisations = lookups.organisations_by_id(session, [a.organisation_id for a in advice])
     for a in advice:
         if a.status not in ("requested", "received"):
             continue
@@ -71,7 +72,7 @@ def record_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, 
 
 
 def _not_future(state: FormState, name: str, label: str, value: date | None) -> None:
-    if value is not None and value > assessments.council_today():
+    if value is not None and value > council_today():
         state.add_error(name, f"{label} must be today or in the past", anchor=f"{name}-day", parts=_DATE_PARTS)
 
 
@@ -124,7 +125,7 @@ def record(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form:
     if exception is None:
         return _record_page(request, session, case, state)
     try:
-        assessments.add_clock_exception(session, caller, case.id, exception, assessments.council_today())
+        assessments.add_clock_exception(session, caller, case.id, exception, council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         state.add_error("clock", str(refused.detail), anchor="clock")
@@ -133,10 +134,7 @@ def record(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form:
 
 
 def _recorded(session: SessionDep, case: Assessment, exception_id: uuid.UUID) -> ClockException:
-    exception = assessment_repository.get_clock_exception(session, case.id, exception_id)
-    if exception is None:
-        raise NotFound("There is no clock exception with that id in this case.")
-    return exception
+    return lookups.clock_exception(session, case, exception_id)
 
 
 def _end_page(request: Request, session: SessionDep, case: Assessment, exception: ClockException,
@@ -173,7 +171,7 @@ def end(request: Request, caller: Caseworker, assessment_id: uuid.UUID, exceptio
         return _end_page(request, session, case, exception, state)
     try:
         assessments.end_clock_pause(session, caller, case.id, exception.id, ClockExceptionEnd(ends_on=ends),
-                                    assessments.council_today())
+                                    council_today())
     except (InvalidInput, Conflict) as refused:
         session.rollback()
         state.add_error("ends", str(refused.detail), anchor="ends-day", parts=_DATE_PARTS)

@@ -14,7 +14,7 @@ from broker.api.consents import signed_receipt
 from broker.auth.principal import Principal, Role
 from broker.auth.relationships import PageSubjectInScope
 from broker.auth.sessions import require_web_roles
-from broker.families import family_preview, family_view
+from broker.families import family_preview, family_release, family_view
 from broker.permissions import consent_actions
 from broker.platform.db import SessionDep
 from broker.platform.errors import NotFound
@@ -106,7 +106,7 @@ def answer(request: Request, caller: Family, subject: PageSubjectInScope, reques
     if state.has_errors:
         return _answer_page(request, caller, subject, pending, state, categories, holders)
     data = AnswerCreate(
-        answer=choice,  # type: ignore[arg-type]
+        answer=choice,
         categories=categories if choice == "approve_part" else None,
         holder_organisation_ids=[uuid.UUID(h) for h in holders] if choice == "approve_part" else None,
         valid_for_days=days,
@@ -140,10 +140,15 @@ def answered(request: Request, caller: Family, subject: PageSubjectInScope, requ
 @router.get("/{subject_id}/permissions", response_class=HTMLResponse)
 def permissions_page(request: Request, caller: Family, subject: PageSubjectInScope, session: SessionDep,
                      withdrawn: uuid.UUID | None = None) -> HTMLResponse:
-    """Every permission about the child: what it allows, since and until when."""
+    """Every permission about the child: what it allows, since and until when; what the council
+    has gathered on its statutory duty (shared, when and why: not the family's to withdraw); and,
+    after a withdrawal, what stopped and what did not, and why."""
+    effects = family_release.withdrawal_effects(session, caller, subject.id, withdrawn) if withdrawn else None
     return _page(request, "family/permissions.html", {
         "child": _child(caller, subject), "permissions": family_view.permissions(session, caller, subject.id),
-        "withdrawn": withdrawn is not None,
+        "withdrawn": withdrawn is not None, "effects": effects,
+        "statutory": family_release.statutory_shares(session, caller, subject.id),
+        "grace_days": request.app.state.settings.withdrawal_grace_days,
     })
 
 
@@ -157,10 +162,16 @@ def _active(session: SessionDep, caller: Principal, subject: Person, consent_id:
 @router.get("/{subject_id}/permissions/{consent_id}/withdraw", response_class=HTMLResponse)
 def withdraw_form(request: Request, caller: Family, subject: PageSubjectInScope, consent_id: uuid.UUID,
                   session: SessionDep) -> HTMLResponse:
-    """Are you sure? What stops if the permission is withdrawn."""
-    return render_form_page(request, "family/withdraw.html", FormState(), {
-        "child": _child(caller, subject), "permission": _active(session, caller, subject, consent_id),
-    })
+    """Are you sure? Exactly what stops if the permission is withdrawn, what does not, and why."""
+    return render_form_page(request, "family/withdraw.html", FormState(), _withdraw_context(
+        request, session, caller, subject, consent_id))
+
+
+def _withdraw_context(request: Request, session: SessionDep, caller: Principal, subject: Person,
+                      consent_id: uuid.UUID) -> dict[str, Any]:
+    return {"child": _child(caller, subject), "permission": _active(session, caller, subject, consent_id),
+            "effects": family_release.withdrawal_effects(session, caller, subject.id, consent_id),
+            "grace_days": request.app.state.settings.withdrawal_grace_days}
 
 
 @router.post("/{subject_id}/permissions/{consent_id}/withdraw")
@@ -171,9 +182,8 @@ def withdraw(request: Request, caller: Family, subject: PageSubjectInScope, cons
     state = FormState.from_form(form)
     reason = state.read_text("reason", max_length=2000, too_long="Your reason must be 2000 characters or fewer")
     if state.has_errors:
-        return render_form_page(request, "family/withdraw.html", state, {
-            "child": _child(caller, subject), "permission": _active(session, caller, subject, consent_id),
-        })
+        return render_form_page(request, "family/withdraw.html", state, _withdraw_context(
+            request, session, caller, subject, consent_id))
     erasure.withdraw(session, caller, consent_id, ConsentWithdraw(reason=reason or None),
                      request.app.state.settings, request.app.state.record_encryption)
     return RedirectResponse(f"/family/{subject.id}/permissions?withdrawn={consent_id}", status_code=303)

@@ -29,6 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from broker.platform.clock import council_today
 from broker.platform.errors import Forbidden, problem_response
 
 FORM_TOKEN_FIELD = "form_token"  # nosec B105  # the name of a form field, not a secret
@@ -209,7 +210,7 @@ class FormState:
         except ValueError:
             self.add_error(name, f"{label} must be a real date", anchor=f"{name}-day", parts=_DATE_PARTS)
             return None
-        if past and parsed >= date.today():
+        if past and parsed >= council_today():
             self.add_error(name, f"{label} must be in the past", anchor=f"{name}-day", parts=_DATE_PARTS)
             return None
         return parsed

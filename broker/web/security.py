@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,12 +62,22 @@ def content_security_policy(
     return policy + ("; upgrade-insecure-requests" if upgrade else "")
 
 
+def sign_in_origins(settings: Settings) -> list[str]:
+    """The origins of the sign-in providers: signing out posts a form that is redirected to them."""
+    origins = []
+    for provider in settings.web_sign_in:
+        parts = urlsplit(provider.discovery_url)
+        if parts.scheme and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
 def baseline_headers(settings: Settings) -> dict[str, str]:
     """Headers every response carries (a response may set its own CSP or Cache-Control)."""
     headers = {
         "Content-Security-Policy": content_security_policy(
             script_hashes=[script_hash(govuk_template_script())],
-            form_action=settings.form_action_origins,
+            form_action=[*settings.form_action_origins, *sign_in_origins(settings)],
             upgrade=settings.is_production,
         ),
         "X-Frame-Options": "DENY",

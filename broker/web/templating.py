@@ -34,6 +34,7 @@ NAVIGATION = [
     ("Integrity", "/ig/integrity", {Role.ig_auditor}),
     ("Break-glass reviews", "/ig/break-glass", {Role.ig_auditor}),
     ("Reports", "/ig/reports", {Role.ig_auditor}),
+    ("Accounts", "/admin/accounts", {Role.admin}),
 ]
 
 

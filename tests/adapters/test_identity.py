@@ -1,4 +1,4 @@
-"""Identifier validators (examples worked out by hand from DOMAIN.md section 6) and matching."""
+"""Identifier validators (examples worked out by hand from the NHS number and UPN check-digit rules in docs/law.md) and matching."""
 
 from __future__ import annotations
 

@@ -232,7 +232,7 @@ def test_the_database_encodes_stored_entries_exactly_as_the_log_does(session: Se
     session.commit()
     seqs, encodings, stored = repository.entry_chunk(session, 0, 10)
     assert seqs == [0, 1]
-    for seq, encoded, leaf in zip(seqs, encodings, stored):
+    for seq, encoded, leaf in zip(seqs, encodings, stored, strict=True):
         entry = session.get(AuditEntry, seq)
         assert entry is not None
         assert encoded == entry_bytes(seq, entry.recorded_at, {f: getattr(entry, f) for f in EVENT_FIELDS}, entry.details)

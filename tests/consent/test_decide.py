@@ -96,18 +96,19 @@ def test_contact_details_are_withheld_when_the_address_is_confidential(session: 
 
 
 def test_the_young_person_transition_between_two_decisions(session: Session, world) -> None:
-    # Born 20 May 2010: compulsory school age ends on Friday 26 June 2026.
+    # Born 20 May 2010: compulsory school age ends at the end of Friday 26 June 2026; the young
+    # person decides from Saturday 27 June.
     teen = make_child(session, born=date(2010, 5, 20), given_name="Jordan")
     mother = make_parent(session, teen, given_name="Karen")
     granted_at = NOW.replace(year=2026, month=3, day=1)
     make_consent(session, child=teen, grantor=mother, recipient=world.sen, holder=world.eps, at=granted_at,
                  valid_until=granted_at + timedelta(days=365))
-    thursday = granted_at.replace(month=6, day=25, hour=12)
     friday = granted_at.replace(month=6, day=26, hour=12)
-    assert _decide(session, world, ["EP_ADVICE"], subject=teen.id, at=thursday).categories[0].permitted is True
-    after = _decide(session, world, ["EP_ADVICE"], subject=teen.id, at=friday).categories[0]
+    saturday = granted_at.replace(month=6, day=27, hour=12)
+    assert _decide(session, world, ["EP_ADVICE"], subject=teen.id, at=friday).categories[0].permitted is True
+    after = _decide(session, world, ["EP_ADVICE"], subject=teen.id, at=saturday).categories[0]
     assert after.permitted is False
-    assert "26 June 2026" in after.reason and "young person now decides" in after.reason
+    assert "27 June 2026" in after.reason and "young person now decides" in after.reason
 
 
 def test_the_decision_is_a_pure_function_of_state_and_time(session: Session, world) -> None:

@@ -165,7 +165,8 @@ def test_the_transition_expires_parental_consents_and_asks_the_young_person_once
     assert transition_to_young_people(session, granted_at.replace(month=6, day=28)) == []
     assert _count(session, ConsentRequest) == 1
     expired = session.scalars(select(ConsentStatusEvent).where(ConsentStatusEvent.status == "expired")).all()
-    assert [e.effective_at.date() for e in expired] == [date(2026, 6, 25)]  # midnight BST is 23:00 UTC the day before
+    # The end of Friday 26 June in England (midnight BST) is 23:00 UTC on the 26th.
+    assert [e.effective_at.date() for e in expired] == [date(2026, 6, 26)]
 
     answer_request(session, family(teen), request.id, AnswerCreate(answer="approve_all"), granted_at.replace(month=6, day=29))
     assert decide(session, teen.id, world.sen.id, "EHC_NEEDS_ASSESSMENT", ["EP_ADVICE"], world.eps.id,

@@ -1,4 +1,4 @@
-"""The code lists of DOMAIN.md sections 4 and 5."""
+"""The code lists of data categories (with their tiers) and purposes, as docs/law.md gives them."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def _for_caseworker(session: Session, caller: Principal, child: ChildSummary) ->
     if caller.organisation_id is None:
         return child
     cases = tuple(OpenCase(case.id, case.reference)
-                  for case in assessments_repository.open_cases_of(session, [child.person_id]).get(child.person_id, [])
+                  for case in assessments_repository.open_cases_by_child(session, [child.person_id]).get(child.person_id, [])
                   if case.organisation_id == caller.organisation_id)
     organisation = assessments_repository.get_organisation(session, caller.organisation_id)
     may_open = (caller.role is Role.caseworker and may_open_cases(organisation.kind if organisation else None)

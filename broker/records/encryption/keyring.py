@@ -28,9 +28,9 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from broker.platform.clock import utcnow
 from broker.platform.keys import KeyUnavailable
 from broker.platform.settings import Settings
 from broker.records.encryption.envelope import KEY_BYTES
@@ -145,7 +145,7 @@ def load_keyring(settings: Settings, *, fallback_current: str | None = None) -> 
 
 
 def new_kek_id() -> str:
-    return f"kek-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    return f"kek-{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
 
 
 def _write_private(path: Path, document: dict[str, object], *, exclusive: bool) -> None:

@@ -6,11 +6,14 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from broker.platform.db import mapped_table
 from broker.records.encryption.models import KeyEncryptionKeyRecord, SubjectDataKey
 from consent.models import utcnow
 
@@ -21,7 +24,8 @@ _KEY_COLUMNS = (
 
 
 # Built once, in Core, on the session's own connection: these run on every seal and open.
-_KEYS = SubjectDataKey.__table__.c
+_KEY_TABLE = mapped_table(SubjectDataKey)
+_KEYS = _KEY_TABLE.c
 _LIVE_KEY = select(_KEYS.id, _KEYS.subject_id, _KEYS.purpose, _KEYS.wrapped_key, _KEYS.kek_id, _KEYS.destroyed_at).where(
     _KEYS.subject_id == bindparam("subject_id"), _KEYS.purpose == bindparam("purpose"), _KEYS.destroyed_at.is_(None),
 )
@@ -50,13 +54,13 @@ def data_key_by_id(session: Session, key_id: uuid.UUID) -> Row | None:
     return session.connection().execute(_KEY_BY_ID, {"key_id": key_id}).one_or_none()
 
 
-def _insert(session: Session, table):  # type: ignore[no-untyped-def]
+def _insert(session: Session, table: Table) -> PostgresqlInsert | SqliteInsert:
     return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def insert_data_key_if_none_live(session: Session, values: dict[str, object]) -> None:
     """Insert a data key unless the subject already has a live one for the purpose (made concurrently)."""
-    statement = _insert(session, SubjectDataKey.__table__).values(**values).on_conflict_do_nothing(
+    statement = _insert(session, _KEY_TABLE).values(**values).on_conflict_do_nothing(
         index_elements=["subject_id", "purpose"], index_where=_KEYS.destroyed_at.is_(None),
     )
     session.connection().execute(statement)
@@ -73,7 +77,7 @@ def kek_records(session: Session) -> Sequence[KeyEncryptionKeyRecord]:
 
 
 def insert_kek_record_if_missing(session: Session, kek_id: str, fingerprint: str) -> None:
-    statement = _insert(session, KeyEncryptionKeyRecord.__table__).values(
+    statement = _insert(session, mapped_table(KeyEncryptionKeyRecord)).values(
         id=kek_id, fingerprint=fingerprint, first_used_at=utcnow(),
     ).on_conflict_do_nothing(index_elements=["id"])
     session.connection().execute(statement)
@@ -103,7 +107,7 @@ def keys_to_rewrap(
 
 
 _REPLACE_WRAPPING = (
-    update(SubjectDataKey.__table__)
+    update(_KEY_TABLE)
     .where(
         _KEYS.id == bindparam("key_id"),
         _KEYS.kek_id == bindparam("old_kek_id"),
@@ -128,7 +132,7 @@ def live_key_counts_by_kek(session: Session) -> dict[str, int]:
         .where(SubjectDataKey.destroyed_at.is_(None))
         .group_by(SubjectDataKey.kek_id)
     ).all()
-    return {kek_id: count for kek_id, count in rows}
+    return {kek_id: count for kek_id, count in rows if kek_id is not None}  # a live key always has a KEK
 
 
 def destroyed_key_count(session: Session) -> int:

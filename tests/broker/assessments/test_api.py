@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.assessments.service import council_today
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -139,7 +139,8 @@ def test_the_demo_case_for_amelia_shows_one_overdue_advice_request(client: TestC
     assert psychological["addressed_to"] == "Northshire educational psychology service"
     assert psychological["clock"]["days_overdue"] > 0
     family = next(a for a in case["advice_requests"] if a["advice_type"] == "family_views")
-    assert family["addressed_to"] == "The child's family" and family["clock"]["status"] == "met"
+    # Reg 8's six weeks are for advice under reg 6(1)(b)-(h): the family's own views have no clock.
+    assert family["addressed_to"] == "The child's family" and family["clock"]["status"] == "not_applicable"
     assert {c["kind"]: c["status"] for c in case["clocks"]}["decision_to_assess"] == "met"
 
 

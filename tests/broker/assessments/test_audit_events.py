@@ -23,6 +23,7 @@ from broker.auth import Principal, Role
 from broker.break_glass import service as break_glass
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassReviewCreate
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 from broker.platform.errors import Forbidden
 from broker.platform.settings import Settings
 
@@ -51,7 +52,7 @@ def events(session: Session):  # type: ignore[no-untyped-def]
 
 def test_each_case_change_is_audited_with_actor_subject_and_case_reference(session: Session, events) -> None:  # type: ignore[no-untyped-def]
     caseworker = principal(session, "sen.caseworker")
-    today = service.council_today()
+    today = council_today()
     jordan = demo_id("person:jordan")
     case = service.open_assessment(session, caseworker, AssessmentCreate(subject_id=jordan, received_on=today - timedelta(days=20)), today)
     advice = service.add_advice_request(session, caseworker, case.id, AdviceRequestCreate(
@@ -77,7 +78,7 @@ def test_each_case_change_is_audited_with_actor_subject_and_case_reference(sessi
 
 def test_a_refused_change_records_no_event(session: Session, events) -> None:  # type: ignore[no-untyped-def]
     social_worker = principal(session, "sc.caseworker")
-    today = service.council_today()
+    today = council_today()
     with pytest.raises(Forbidden):
         service.open_assessment(session, social_worker, AssessmentCreate(subject_id=demo_id("person:jordan"), received_on=today), today)
     assert events() == []

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.assessments.service import council_today
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 
 pytestmark = pytest.mark.usefixtures("demo")
 

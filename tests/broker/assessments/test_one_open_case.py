@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from audit.models import AuditEntry
-from broker.assessments.service import council_today
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 from broker.platform.db import Database
 
 pytestmark = pytest.mark.usefixtures("demo")

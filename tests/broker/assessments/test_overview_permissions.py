@@ -34,7 +34,7 @@ def test_an_open_consent_request_not_yet_answered_is_a_missing_permission(client
     assert missing["holder_name"] == "Northshire educational psychology service"
 
 
-def test_awaited_advice_needing_permission_is_missing_until_the_family_gives_it(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+def test_awaited_advice_needs_no_permission_even_after_the_family_withdraws(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
     sen = auth_headers("sen.caseworker")
     # Amelia's case holds permissions for EP and health advice, and education needs none (public task).
     assert overview(client, sen)["Amelia Clarke"]["missing_permissions"] == []
@@ -46,16 +46,13 @@ def test_awaited_advice_needing_permission_is_missing_until_the_family_gives_it(
     for consent in ep:
         withdrawn = client.post(f"/api/v1/consents/{consent['id']}/withdraw", headers=auth_headers("sarah.clarke"), json={})
         assert withdrawn.status_code == 200, withdrawn.text
-    withdrawn_categories = {s["data_category"] for c in ep for s in c["versions"][-1]["scope"]}
-    missing = {m["category"]: m for m in overview(client, sen)["Amelia Clarke"]["missing_permissions"]}
-    # Only what an awaited advice request needs (EP, and health if the same permission covered it).
-    assert "EP_ADVICE" in missing and set(missing) <= withdrawn_categories & {"EP_ADVICE", "HEALTH_ADVICE"}
-    assert missing["EP_ADVICE"]["holder_organisation_id"] == org("NCC-EPS")
-    assert missing["EP_ADVICE"]["needed_for"] == "advice_request" and missing["EP_ADVICE"]["consent_request_id"] is None
-    assert "withdrawn" in missing["EP_ADVICE"]["reason"]
+    # The advice the case asked the EP service for is taken on the council's statutory duty (reg 6(1)):
+    # withdrawing the family's permission leaves nothing missing for it.
+    missing = overview(client, sen)["Amelia Clarke"]["missing_permissions"]
+    assert [m for m in missing if m["needed_for"] == "advice_request"] == []
 
 
-def test_a_new_case_lists_what_its_advice_requests_need(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_case_needs_no_permission_for_the_advice_it_asks_for(client: TestClient, auth_headers) -> None:  # type: ignore[no-untyped-def]
     sen = auth_headers("sen.caseworker")
     case = open_case(client, sen, subject="jordan", received=10)
     for advice_type, holder in (("psychological", "NCC-EPS"), ("education", "SCH-RIVERSIDE"), ("health", "NHS-NCH")):
@@ -63,6 +60,6 @@ def test_a_new_case_lists_what_its_advice_requests_need(client: TestClient, auth
                               organisation_id=org(holder)).status_code == 201
     assert request_advice(client, sen, case["id"], advice_type="family_views").status_code == 201
     jordan = overview(client, sen)["Jordan Hughes"]
-    assert sorted((m["category"], m["needed_for"]) for m in jordan["missing_permissions"]) == [
-        ("EP_ADVICE", "advice_request"), ("HEALTH_ADVICE", "advice_request")]
+    # Advice sought under reg 6(1) rests on the council's statutory duty: no permission is missing for it.
+    assert jordan["missing_permissions"] == []
     assert jordan["conflicts"] == [] and str(demo_id("person:jordan")) == jordan["subject_id"]

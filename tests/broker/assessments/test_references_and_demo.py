@@ -13,6 +13,7 @@ from broker.assessments.models import AdviceRequest, Assessment
 from broker.assessments.schemas import AssessmentCreate
 from broker.auth import Principal, Role
 from broker.dev.demo import demo_id, seed
+from broker.platform.clock import council_today
 from broker.platform.db import Database
 from broker.platform.errors import Conflict
 
@@ -34,7 +35,7 @@ def test_concurrent_openings_get_distinct_consecutive_references(database: Datab
             with database.unit_of_work() as session:
                 case = service.open_assessment(
                     session, caseworker, AssessmentCreate(subject_id=demo_id("person:" + subject), received_on=date(2025, 6, 2)),
-                    service.council_today(),
+                    council_today(),
                 )
                 references.append(case.reference)
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from broker.app import create_app
-from broker.assessments.service import council_today
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 from broker.platform.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -18,6 +18,7 @@ from broker.assessments.schemas import AssessmentCreate
 from broker.auth.principal import Principal, Role
 from broker.dev.browser import DESKTOP, PHONE
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 
 from .conftest import AXE_RESULTS, Visitor
 
@@ -263,16 +264,17 @@ def test_reloading_a_gather_answer_does_not_gather_again(visitor_factory: Any, l
     assert sen.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def _case_for_jordan(live_app: tuple[Any, str]) -> str:
-    """A new case of Sam's (the demo SEN caseworker) for Jordan, as the API would open it."""
+def _new_case(live_app: tuple[Any, str], child: str) -> str:
+    """A new case of Sam's (the demo SEN caseworker) for ``child``, as the API would open it (one
+    child per run: a child has one open case at a time)."""
     app, _ = live_app
     sam = Principal(user_id=demo_id("user:sen.caseworker"), username="sen.caseworker",
                     display_name="Sam Okafor (SEN caseworker)", role=Role.caseworker,
                     organisation_id=demo_id("org:NCC-SEN"))
-    today = assessments.council_today()
+    today = council_today()
     with app.state.database.unit_of_work() as session:
         case = assessments.open_assessment(session, sam, AssessmentCreate(
-            subject_id=demo_id("person:jordan"), received_on=today - timedelta(days=4)), today)
+            subject_id=demo_id(f"person:{child}"), received_on=today - timedelta(days=4)), today)
         return str(case.id)
 
 
@@ -280,7 +282,7 @@ def _case_for_jordan(live_app: tuple[Any, str]) -> str:
 def test_a_caseworker_hands_a_case_over_and_it_moves_to_the_new_officers_cases(
     visitor_factory: Any, live_app: tuple[Any, str], viewport: dict[str, int]
 ) -> None:
-    case_id = _case_for_jordan(live_app)
+    case_id = _new_case(live_app, "jordan" if viewport == PHONE else "leo")
     sen = _signed_in(visitor_factory, "sen.caseworker", viewport=viewport)
     page = sen.page
     sen.follow_menu("/assessments")

@@ -1,6 +1,7 @@
-"""DOMAIN.md section 5: a school's tier 1 education records reach the SEN team for the statutory
-EHC steps on the council's public task, with no family permission; confidential advice (tier 2)
-still needs permission, other purposes and recipients get no footing, and tier 3 never leaves."""
+"""The statutory footing (Children and Families Act 2014 s.36 and s.44; UK GDPR Art 6(1)(e)): a
+school's tier 1 education records reach the SEN team for the statutory EHC steps on the council's
+public task, with no family permission; confidential advice (tier 2) still needs permission, other
+purposes and recipients get no footing, and tier 3 never leaves."""
 
 from __future__ import annotations
 

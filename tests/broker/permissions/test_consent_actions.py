@@ -180,5 +180,5 @@ def test_the_openapi_schema_documents_the_permission_endpoints_with_examples(cli
                  "/api/v1/consents/{consent_id}/receipt", "/api/v1/consents/{consent_id}/fhir"):
         assert path in schema["paths"]
     components = schema["components"]["schemas"]
-    for name in ("ConsentCreate", "ConsentRequestCreate", "AnswerCreate", "DecisionCreate", "ConsentWithdraw"):
+    for name in ("ConsentCreate", "ConsentRequestCreate", "AnswerCreate", "ReleaseDecisionCreate", "ConsentWithdraw"):
         assert components[name].get("examples"), name

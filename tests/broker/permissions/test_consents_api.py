@@ -35,8 +35,8 @@ def _grant_body(subject: str = AMELIA, categories: tuple[str, ...] = ("EDU_ATTEN
 def _request_body(**extra) -> dict:  # type: ignore[no-untyped-def]
     return {
         "subject_id": AMELIA, "purpose": "EHC_NEEDS_ASSESSMENT", "categories": ["EDU_ADVICE", "EDU_ATTAINMENT"],
-        "holder_organisation_ids": [SCHOOL], "recipient_organisation_ids": [SEN],
-        "why": "The school's advice describes how Amelia learns best.", "valid_for_days": 120,
+        "holder_organisation_ids": [EPS], "recipient_organisation_ids": [SEN],
+        "why": "The service's earlier advice describes how Amelia learns best.", "valid_for_days": 120,
         "if_declined": "The assessment goes ahead; we will ask the school for new advice.",
         "expires_at": (datetime.now(UTC) + timedelta(days=14)).isoformat(), **extra,
     }

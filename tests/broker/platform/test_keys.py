@@ -50,4 +50,4 @@ def test_production_settings_refuse_development_defaults() -> None:
     with pytest.raises(ValueError, match="BROKER_SECRET_KEY"):
         Settings(environment="production", database_url="postgresql://db/broker", public_url="https://x")
     with pytest.raises(ValueError, match="PostgreSQL"):
-        Settings(**{**PRODUCTION, "database_url": "sqlite:///var/broker.platform.db"})
+        Settings(**{**PRODUCTION, "database_url": "sqlite:///var/broker.db"})

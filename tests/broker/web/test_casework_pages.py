@@ -3,6 +3,7 @@ asking the family for what is missing, gathering, the bundle and the identity re
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -83,28 +84,40 @@ def test_permission_status_and_asking_for_exactly_what_is_missing(signed_in, dat
     case = sen.get(f"/assessments/{AMELIA_CASE}")
     assert case.status_code == 200 and "the child's school is not known" not in case.text
     assert "Riverside Primary School" in case.text.split('id="permission-status"')[1]
-    # Sarah's permission covers the psychologist's advice; attendance is not covered.
+    # Sarah's permission covers the psychologist's advice; the school's records are the council's to
+    # take on its statutory duty, so they are shown as such and never offered to ask the family for.
     status = case.text.split('id="permission-status"')[1]
     ep = status.split("Northshire educational psychology service")[1].split("</dl>")[0]
-    assert "Permitted" in ep
+    assert "Permitted by the family" in ep
+    school = status.split("Riverside Primary School")[1].split("</dl>")[0]
+    school_rows = dict(re.findall(r'data-category="([A-Z_]+)"><strong[^>]*>([^<]+)<', school))
+    assert {c: t for c, t in school_rows.items() if c.startswith("EDU_")} == dict.fromkeys(
+        [c for c in school_rows if c.startswith("EDU_")], "Statutory duty") and len(school_rows) > 2
     ask_path = f"/assessments/{AMELIA_CASE}/ask"
     form = sen.get(ask_path).text
-    assert 'value="EDU_ATTENDANCE"' in form and 'value="EP_ADVICE"' not in form
+    offered = re.findall(r'name="categories" type="checkbox" value="([A-Z_]+)"', form)
+    assert offered and not [c for c in offered if c.startswith("EDU_")] and "EP_ADVICE" not in offered
+    offered = [c for c in offered if not c.startswith("ID_")] or offered
     token = form_token(sen, ask_path)
     refused = sen.post(ask_path, data={"form_token": token, "why": "short", "days": "0", "if_declined": ""})
     assert refused.status_code == 422
     for field in ("categories", "why", "days", "if_declined"):
         assert f'href="#{field}"' in refused.text
-    sent = sen.post(ask_path, data={
+    not_theirs = sen.post(ask_path, data={
         "form_token": token, "categories": "EDU_ATTENDANCE", "days": "90",
         "why": "Amelia's attendance this year helps us understand her needs.",
         "if_declined": "The assessment goes ahead; we will ask the school directly."})
+    assert not_theirs.status_code == 422 and "Select information that is still missing" in not_theirs.text
+    sent = sen.post(ask_path, data={
+        "form_token": token, "categories": offered[0], "days": "90",
+        "why": "This record helps us understand Amelia's needs at home.",
+        "if_declined": "The assessment goes ahead on the other evidence."})
     assert sent.status_code == 303
     with database.sessions() as session:
         asked = session.scalars(select(ConsentRequest).where(
             ConsentRequest.subject_id == demo_id("person:amelia"), ConsentRequest.valid_for_days == 90)).one()
-        assert asked.categories == ["EDU_ATTENDANCE"]
-        assert [str(h) for h in asked.holder_organisation_ids] == [str(demo_id("org:SCH-RIVERSIDE"))]
+        assert asked.categories == [offered[0]]
+        assert str(demo_id("org:SCH-RIVERSIDE")) not in [str(h) for h in asked.holder_organisation_ids]
 
 
 def test_gather_and_bundle_pages_answer_when_the_sources_do_not(signed_in) -> None:  # type: ignore[no-untyped-def]

@@ -178,14 +178,14 @@ def test_unticked_information_and_services_are_left_out_of_the_permission(
         caseworker = principal_for(session.get(User, demo_id("user:sen.caseworker")), None)
         asked = consent_actions.create_request(session, caseworker, ConsentRequestCreate(
             subject_id=OLIVER, purpose="EHC_NEEDS_ASSESSMENT", categories=["EDU_ADVICE", "HEALTH_ADVICE"],
-            holder_organisation_ids=[demo_id("org:SCH-RIVERSIDE"), demo_id("org:NHS-NCH")],
+            holder_organisation_ids=[demo_id("org:NCC-EPS"), demo_id("org:NHS-NCH")],
             recipient_organisation_ids=[demo_id("org:NCC-SEN")], why="Advice for Oliver's assessment.",
             valid_for_days=365, if_declined="We will ask for new advice instead.", expires_at=utcnow() + timedelta(days=7),
         ), "https://testserver")
     client = signed_in("priya.bennett")
     path = f"/family/{OLIVER}/requests/{asked.id}"
     answered = client.post(path, data={"form_token": _token(client, path), "answer": "approve_part",
-                                       "categories": "EDU_ADVICE", "holders": str(demo_id("org:SCH-RIVERSIDE"))})
+                                       "categories": "EDU_ADVICE", "holders": str(demo_id("org:NCC-EPS"))})
     assert answered.status_code == 303
     consent_id = answered.headers["location"].split("permission=")[1]
     with database.sessions() as session:
@@ -194,4 +194,4 @@ def test_unticked_information_and_services_are_left_out_of_the_permission(
             .join(ConsentVersion, ConsentVersion.id == ConsentScope.consent_version_id)
             .where(ConsentVersion.consent_id == uuid.UUID(consent_id))
         ).all()
-    assert [tuple(r) for r in rows] == [("EDU_ADVICE", demo_id("org:SCH-RIVERSIDE"), demo_id("org:NCC-SEN"))]
+    assert [tuple(r) for r in rows] == [("EDU_ADVICE", demo_id("org:NCC-EPS"), demo_id("org:NCC-SEN"))]

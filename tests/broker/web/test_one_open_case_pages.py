@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from broker.assessments.service import council_today
 from broker.dev.demo import demo_id
+from broker.platform.clock import council_today
 from tests.broker.web.form_helpers import date_fields, form_token
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -92,8 +92,10 @@ def test_a_parent_signs_in_and_out_over_http(live_broker: Settings) -> None:
         assert [r.url.path for r in landed.history] == ["/dev-idp/authorize", "/auth/callback/development"]
 
         session = _session_cookie(browser)
-        # The account id, the session id and the random key form tokens are made from; nothing else.
-        assert set(session) == {"user_id", "sid", "form_key"}
+        # The account id, the session id, the random key form tokens are made from and the name of
+        # the provider signed in through (to sign out there too); nothing else.
+        assert set(session) == {"user_id", "sid", "form_key", "provider"}
+        assert session["provider"] == "development"
         assert session["user_id"] == str(demo_id("user:sarah.clarke"))
         set_cookie = landed.history[-1].headers["set-cookie"].lower()
         assert "httponly" in set_cookie and "samesite=lax" in set_cookie
