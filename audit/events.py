@@ -17,7 +17,8 @@ class AuditEvent:
     """One thing that happened, as the audit log records it.
 
     ``event_type`` is dotted, for example ``consent.granted``, ``consent.withdrawn``,
-    ``decision.made``, ``disclosure.made``, ``break_glass.opened``, ``audit.searched``.
+    ``decision.made``, ``records.disclosed``, ``break_glass.opened``, ``audit.searched`` (the broker
+    keeps the list of the types it writes, with their wording, in its own event catalogue).
     ``outcome`` is ``success``, ``permit``, ``deny``, ``refused`` or ``error``.
     ``details`` holds further identifiers and metadata (consent ids and versions, categories,
     item ids and content hashes), JSON-serialisable, never record contents.

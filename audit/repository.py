@@ -88,9 +88,10 @@ def find_entries(
     after_seq: int | None = None,
     seqs_below: int | None = None,
     limit: int | None = None,
+    newest_first: bool = False,
 ) -> list[AuditEntry]:
-    """Entries matching every filter given, in sequence order."""
-    query = select(AuditEntry).order_by(AuditEntry.seq)
+    """Entries matching every filter given, in sequence order (the newest first if asked)."""
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc() if newest_first else AuditEntry.seq)
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
     if actor_user_id is not None:
@@ -341,9 +342,15 @@ def count_entries(session: Session) -> int:
     return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
 
 
-def find_unsuccessful(session: Session, *, since: datetime, until: datetime, limit: int = 500) -> list[AuditEntry]:
-    """Entries in the period whose outcome is not a success (denials, refusals), newest first."""
-    query = (select(AuditEntry).where(AuditEntry.outcome != "success", AuditEntry.recorded_at >= since,
+REFUSAL_OUTCOMES = ("deny", "refused")
+
+
+def find_refusals(session: Session, *, since: datetime, until: datetime, limit: int = 500) -> list[AuditEntry]:
+    """Entries in the period that refused something (outcome ``deny`` or ``refused``), newest first.
+
+    Permits and successes are not refusals, and neither are errors (a request that failed was not
+    decided)."""
+    query = (select(AuditEntry).where(AuditEntry.outcome.in_(REFUSAL_OUTCOMES), AuditEntry.recorded_at >= since,
                                       AuditEntry.recorded_at < until)
              .order_by(AuditEntry.seq.desc()).limit(limit))
     return list(session.execute(query).scalars())

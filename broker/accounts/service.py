@@ -9,37 +9,25 @@ bound to (``issuer`` + ``external_subject``), or, until its first sign-in, by it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from audit.events import AuditEvent
 from broker.accounts import repository
 from broker.accounts.models import User
 from broker.accounts.schemas import AccountBinding, AccountCreate, AccountRoleChange, AccountStatusChange
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
+from broker.audit_trail.catalogue import Operator
 from broker.auth.principal import Principal, Role
 from broker.platform.errors import Conflict, InvalidInput, NotFound
-from broker.platform.logging import current_request_id
 from consent.models import utcnow
-
-
-@dataclass(frozen=True)
-class Operator:
-    """Someone running ``broker accounts`` at the server, named by their login."""
-
-    name: str
-
 
 Actor = Principal | Operator
 
-# The audit event types written here.
-ACCOUNT_ADDED = "admin.account_added"
-ACCOUNT_BOUND = "admin.account_bound"
-ACCOUNT_ROLE_CHANGED = "admin.account_role_changed"
-ACCOUNT_DISABLED = "admin.account_disabled"
-ACCOUNT_ENABLED = "admin.account_enabled"
+
+def operator(name: str) -> Operator:
+    """Someone running ``broker accounts`` at the server, named by their login."""
+    return Operator(name, "operator")
 
 
 def list_accounts(session: Session) -> list[User]:
@@ -80,7 +68,9 @@ def add_account(session: Session, actor: Actor, new: AccountCreate) -> User:
         issuer=new.issuer, external_subject=new.external_subject,
     )
     repository.add_user(session, user)
-    _audit(session, actor, ACCOUNT_ADDED, user, None, {"role": user.role, **_binding(user)})
+    auditing.record(session, catalogue.account_added(
+        actor, user_id=user.id, username=user.username, role=user.role, issuer=user.issuer,
+        external_subject=user.external_subject))
     return user
 
 
@@ -93,7 +83,9 @@ def bind_account(session: Session, actor: Actor, username: str, binding: Account
     before = _binding(user)
     user.issuer, user.external_subject = binding.issuer, binding.external_subject
     session.flush()
-    _audit(session, actor, ACCOUNT_BOUND, user, None, {**_binding(user), "was": before})
+    auditing.record(session, catalogue.account_bound(
+        actor, user_id=user.id, username=user.username, issuer=user.issuer, external_subject=user.external_subject,
+        was=before))
     return user
 
 
@@ -106,7 +98,8 @@ def change_role(session: Session, actor: Actor, username: str, change: AccountRo
     before = user.role
     user.role = change.role.value
     session.flush()
-    _audit(session, actor, ACCOUNT_ROLE_CHANGED, user, None, {"role": user.role, "role_was": before})
+    auditing.record(session, catalogue.account_role_changed(
+        actor, user_id=user.id, username=user.username, role=user.role, role_was=before))
     return user
 
 
@@ -120,7 +113,8 @@ def disable_account(session: Session, actor: Actor, username: str, change: Accou
     user.disabled_at = now
     ended = repository.end_web_sessions(session, user.id, now)
     session.flush()
-    _audit(session, actor, ACCOUNT_DISABLED, user, change.reason, {"web_sessions_ended": ended})
+    auditing.record(session, catalogue.account_disabled(
+        actor, user_id=user.id, username=user.username, reason=change.reason, web_sessions_ended=ended))
     return user
 
 
@@ -132,7 +126,8 @@ def enable_account(session: Session, actor: Actor, username: str, change: Accoun
     disabled_at = user.disabled_at
     user.disabled_at = None
     session.flush()
-    _audit(session, actor, ACCOUNT_ENABLED, user, change.reason, {"disabled_at": disabled_at.isoformat()})
+    auditing.record(session, catalogue.account_enabled(
+        actor, user_id=user.id, username=user.username, reason=change.reason, disabled_at=disabled_at.isoformat()))
     return user
 
 
@@ -150,15 +145,3 @@ def _refuse_own_account(actor: Actor, user: User, action: str) -> None:
 def _binding(user: User) -> dict[str, Any]:
     return {"issuer": user.issuer, "external_subject": user.external_subject}
 
-
-def _audit(session: Session, actor: Actor, event_type: str, user: User, reason: str | None,
-           details: dict[str, Any]) -> None:
-    about = {"user_id": str(user.id), "username": user.username, **details}
-    if isinstance(actor, Principal):
-        event = auditing.staff_event(actor, event_type, reason=reason, details=about)
-    else:
-        event = AuditEvent(
-            event_type=event_type, outcome="success", actor_username=actor.name, actor_role="operator",
-            reason=reason, request_id=current_request_id(), details=about,
-        )
-    auditing.record(session, event)

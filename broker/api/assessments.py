@@ -23,7 +23,7 @@ from broker.assessments.schemas import (
     ExceptionCodeRead,
     StepCreate,
 )
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.audit_trail.refusals import mark_audited
 from broker.auth import Principal, Role, require_roles
 from broker.platform.clock import council_today
@@ -59,10 +59,8 @@ def open_assessment(
         assessment = service.open_assessment(session, caller, data, today)
     except Forbidden as refusal:
         session.rollback()
-        auditing.record_separately(database, auditing.staff_event(
-            caller, "assessment.open_refused", outcome="refused", subject_id=data.subject_id,
-            purpose=data.purpose.value, reason=refusal.detail,
-        ))
+        auditing.record_separately(database, catalogue.assessment_open_refused(
+            caller, subject_id=data.subject_id, purpose=data.purpose.value, reason=refusal.detail))
         mark_audited(request)
         raise
     return service.describe_assessment(session, assessment, today)

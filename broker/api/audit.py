@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from audit.export import entry_record
 from broker.audit_trail import auditing, governance
@@ -79,7 +79,8 @@ class ConsistencyProofRead(BaseModel):
 
 class AccessLogPage(BaseModel):
     items: list[AccessLogEntry]
-    next_cursor: str | None
+    next: str | None = Field(description="The cursor of the next (older) page; null on the oldest page.")
+    previous: str | None = Field(description="The cursor of the previous (newer) page; null on the newest page.")
 
 
 def _cursor(value: str | None) -> int | None:
@@ -177,24 +178,23 @@ def release_safeguarding_entry(seq: EntryNumber, session: SessionDep, caller: In
     governance.release_entry(session, caller, seq)
 
 
-@subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage)
+@subjects_router.get("/{subject_id}/access-log", response_model=AccessLogPage, responses={
+    404: {"description": "No such child for you, or a cursor this service did not give you for this child."}})
 def read_access_log(
     subject_id: uuid.UUID, session: SessionDep, caller: Family,
-    cursor: str | None = Query(None, description="The next_cursor of the previous page."),
+    request: Request,
+    cursor: str | None = Query(None, description="A page's next or previous cursor; omit it for the newest page."),
     limit: int = Query(50, ge=1, le=200),
 ) -> AccessLogPage:
-    """Who looked at this child's information, when, why and under which permission, in plain language.
+    """Who looked at this child's information, when, why, on which basis and whether anything was
+    shared, in plain language, newest first; ``next`` pages back to the oldest.
 
-    Only for someone who may decide for the child; anyone else gets 404.  Other family members'
-    own business is left out, and safeguarding access appears once information governance releases it.
+    Only for someone who may decide for the child; anyone else gets 404, and so does a cursor this
+    service did not give the caller for this child.  Other family members' own business is left
+    out, and safeguarding access appears once information governance releases it.
     """
-    entries = access_log(session, caller.user_id, caller.person_id, subject_id, council_today(),
-                         after_seq=_cursor(cursor), limit=limit + 1)
-    if entries is None:
+    page = access_log(session, caller.user_id, caller.person_id, subject_id, council_today(),
+                      secret=_settings(request).secret_key.get_secret_value(), cursor=cursor, limit=limit)
+    if page is None:
         raise NotFound("No such child.")
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return AccessLogPage(
-        items=[line for _, line in entries],
-        next_cursor=_next_cursor(entries[-1][0]) if more else None,
-    )
+    return AccessLogPage(items=page.lines, next=page.older, previous=page.newer)

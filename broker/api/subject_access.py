@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from broker.auth import Principal, Role, require_roles
 from broker.platform.db import SessionDep
-from broker.platform.logging import current_request_id
 from broker.records.encryption.service import RecordEncryptionDep
 from broker.records.subject_access import audit_export, render_report, subject_access_export
 
@@ -32,10 +31,7 @@ def subject_access(
     (erased ones listed as destroyed) and the whole access history.  For IG to review before
     release; the export itself is audited."""
     export = subject_access_export(session, encryption, subject_id)
-    audit_export(session, subject_id, actor_username=caller.username, actor_role=caller.role.value,
-                 actor_user_id=str(caller.user_id),
-                 actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
-                 request_id=current_request_id(), export=export, fmt=format)
+    audit_export(session, subject_id, by=caller, export=export, fmt=format)
     headers = {"Cache-Control": "no-store"}
     if format == "html":
         return HTMLResponse(render_report(export), headers=headers)

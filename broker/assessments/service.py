@@ -7,9 +7,10 @@ recorded here in the same transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ from broker.assessments.schemas import (
     Step,
     StepCreate,
 )
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.auth import Principal, Role
 from broker.break_glass import repository as break_glass_repository
 from broker.gathering.repository import hold_subject
@@ -94,16 +95,15 @@ NOT_FOUND = "No assessment with this id."
 _Part = TypeVar("_Part", AdviceRequest, ClockException)
 
 
-def _event(principal: Principal, event_type: str, assessment: Assessment, **details: object) -> AuditEvent:
-    return auditing.staff_event(
-        principal, event_type, subject_id=assessment.subject_id, purpose=assessment.purpose,
-        case_reference=assessment.reference,
-        details={"assessment_id": str(assessment.id), **{k: v for k, v in details.items() if v is not None}},
-    )
+def _case(assessment: Assessment) -> dict[str, Any]:
+    """The case an assessment event is about, as the catalogue's builders take it."""
+    return {"subject_id": assessment.subject_id, "purpose": assessment.purpose,
+            "case_reference": assessment.reference, "assessment_id": assessment.id}
 
 
-def _audit(session: Session, principal: Principal, event_type: str, assessment: Assessment, **details: object) -> None:
-    auditing.record(session, _event(principal, event_type, assessment, **details))
+def _audit(session: Session, principal: Principal, build: Callable[..., AuditEvent], assessment: Assessment,
+           **details: object) -> None:
+    auditing.record(session, build(principal, **_case(assessment), details=details))
 
 
 def _not_future(value: date, today: date, what: str) -> None:
@@ -153,7 +153,7 @@ def open_assessment(session: Session, principal: Principal, data: AssessmentCrea
         purpose=data.purpose.value, received_on=data.received_on, status="open",
     )
     repository.add(session, assessment)
-    _audit(session, principal, "assessment.opened", assessment, received_on=data.received_on.isoformat(),
+    _audit(session, principal, catalogue.assessment_opened, assessment, received_on=data.received_on.isoformat(),
            case_officer_user_id=str(officer) if officer != principal.user_id else None)
     return assessment
 
@@ -196,7 +196,7 @@ def hand_over(session: Session, principal: Principal, assessment_id: uuid.UUID, 
     previous = assessment.case_officer_user_id
     assessment.case_officer_user_id = officer.id
     session.flush()
-    _audit(session, principal, "assessment.case_officer_changed", assessment,
+    _audit(session, principal, catalogue.case_officer_changed, assessment,
            from_user_id=str(previous), to_user_id=str(officer.id), reason=data.reason)
     return assessment
 
@@ -220,7 +220,7 @@ def visible_assessment(
     if principal.role is Role.safeguarding_lead:
         access = break_glass_repository.active_access(session, principal.user_id, assessment.subject_id, utcnow())
         if access is not None:
-            _audit(session, principal, "break_glass.case_read", assessment, break_glass_id=str(access.id))
+            _audit(session, principal, catalogue.break_glass_case_read, assessment, break_glass_id=str(access.id))
             return assessment
     raise NotFound(NOT_FOUND)
 
@@ -273,7 +273,7 @@ def add_advice_request(
         requested_on=requested_on, status="requested", note=data.note, created_by_user_id=principal.user_id,
     )
     repository.add(session, advice)
-    _audit(session, principal, "advice_request.created", assessment, advice_request_id=str(advice.id),
+    _audit(session, principal, catalogue.advice_requested, assessment, advice_request_id=str(advice.id),
            advice_type=advice.advice_type, organisation_id=str(advice.organisation_id) if advice.organisation_id else None)
     return advice
 
@@ -306,8 +306,8 @@ def update_advice_request(
         advice.note = data.note
     advice.updated_at = utcnow()
     session.flush()
-    _audit(session, principal, f"advice_request.{data.status}", assessment, advice_request_id=str(advice.id),
-           advice_type=advice.advice_type)
+    auditing.record(session, catalogue.advice_changed(
+        principal, status=data.status, **_case(assessment), advice_request_id=advice.id, advice_type=advice.advice_type))
     return advice
 
 
@@ -377,7 +377,7 @@ def add_clock_exception(
         recorded_by_user_id=principal.user_id,
     )
     repository.add(session, exception)
-    _audit(session, principal, "clock_exception.recorded", assessment, clock_exception_id=str(exception.id),
+    _audit(session, principal, catalogue.clock_exception_recorded, assessment, clock_exception_id=str(exception.id),
            clock=exception.clock, code=exception.code, effect=exception.effect,
            advice_request_id=str(advice.id) if advice else None)
     return exception
@@ -397,7 +397,7 @@ def end_clock_pause(
         raise InvalidInput("A pause cannot end before it starts.")
     exception.ends_on = data.ends_on
     session.flush()
-    _audit(session, principal, "clock_exception.ended", assessment, clock_exception_id=str(exception.id),
+    _audit(session, principal, catalogue.clock_exception_ended, assessment, clock_exception_id=str(exception.id),
            code=exception.code)
     return exception
 
@@ -518,10 +518,11 @@ def record_step(
     if closes:
         assessment.status, assessment.closed_at = "closed", utcnow()
     session.flush()
-    _audit(session, principal, f"assessment.step.{data.step.value}", assessment,
-           completed_on=data.completed_on.isoformat(), decision=data.decision.value if data.decision else None)
+    auditing.record(session, catalogue.assessment_step(
+        principal, step=data.step.value, **_case(assessment), completed_on=data.completed_on.isoformat(),
+        decision=data.decision.value if data.decision else None))
     if closes:
-        _audit(session, principal, "assessment.closed", assessment)
+        auditing.record(session, catalogue.assessment_closed(principal, **_case(assessment)))
     return assessment
 
 
@@ -736,7 +737,7 @@ def overview(
     summaries = []
     for assessment in assessments:
         if assessment.organisation_id != principal.organisation_id:
-            _audit(session, principal, "break_glass.case_read", assessment, listed_in="overview")
+            _audit(session, principal, catalogue.break_glass_case_read, assessment, listed_in="overview")
         exceptions = data.exceptions.get(assessment.id, [])
         clocks = case_clocks(assessment, exceptions, today)
         advice = [data.advice_read(assessment, a, exceptions, today) for a in data.advice.get(assessment.id, [])]

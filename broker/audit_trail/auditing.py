@@ -1,6 +1,6 @@
 """The broker's side of the audit log: its signing key, its origin, and the checkpoint signer.
 
-``record`` appends in the caller's transaction (the audited change and its entry commit or fail
+Every event is built by ``catalogue`` and ``record`` refuses any other.  ``record`` appends in the caller's transaction (the audited change and its entry commit or fail
 together); ``record_separately`` appends in a transaction of its own, for refusals and errors that
 must survive the rollback of the request that failed.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TextIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
@@ -20,10 +20,9 @@ from audit import notes, service
 from audit.events import AuditEvent
 from audit.export import write_export
 from audit.models import AuditCheckpoint, AuditEntry
-from broker.auth.principal import Principal
+from broker.audit_trail.catalogue import catalogued
 from broker.platform.db import Database
 from broker.platform.keys import ed25519_key
-from broker.platform.logging import current_request_id
 from broker.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,38 +48,27 @@ def sign_checkpoint(session: Session, settings: Settings) -> AuditCheckpoint:
     return service.sign_checkpoint(session, signing_key(settings), settings.audit_log_origin)
 
 
+class UncataloguedEvent(ValueError):
+    """An event whose type is not in ``catalogue.EventType``: it would have no words for the family."""
+
+
+def _catalogued(events: list[AuditEvent]) -> list[AuditEvent]:
+    for event in events:
+        if catalogued(event.event_type) is None:
+            raise UncataloguedEvent(f"{event.event_type!r} is not in the audit event catalogue")
+    return events
+
+
 def record(session: Session, event: AuditEvent) -> int:
-    """Append ``event`` in the caller's transaction; return its number."""
-    return service.append(session, event)
+    """Append ``event`` in the caller's transaction; return its number.  An event type not in the
+    catalogue is refused (:class:`UncataloguedEvent`), and the caller's change fails with it."""
+    return service.append(session, _catalogued([event])[0])
 
 
 def record_many(session: Session, events: Iterable[AuditEvent]) -> range:
     """Append ``events`` as consecutive entries in the caller's transaction (one claim of the
-    counter, so its lock is taken once and late)."""
-    return service.append_many(session, list(events))
-
-
-def staff_event(
-    principal: Principal,
-    event_type: str,
-    *,
-    outcome: str = "success",
-    subject_id: object | None = None,
-    purpose: str | None = None,
-    case_reference: str | None = None,
-    reason: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """An event done by a signed-in caller, with their identity and this request's id."""
-    return AuditEvent(
-        event_type=event_type, outcome=outcome,
-        actor_user_id=str(principal.user_id), actor_username=principal.username,
-        actor_role=principal.role.value,
-        actor_organisation_id=str(principal.organisation_id) if principal.organisation_id else None,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        purpose=purpose, case_reference=case_reference, reason=reason,
-        request_id=current_request_id(), details=dict(details or {}),
-    )
+    counter, so its lock is taken once and late); every one must be catalogued."""
+    return service.append_many(session, _catalogued(list(events)))
 
 
 def record_separately(database: Database, event: AuditEvent) -> int:
@@ -91,7 +79,7 @@ def record_separately(database: Database, event: AuditEvent) -> int:
     lock would wait on itself.
     """
     with database.unit_of_work() as session:
-        return service.append(session, event)
+        return record(session, event)
 
 
 class Checkpointer:

@@ -19,7 +19,7 @@ from audit import repository as audit_repository
 from audit import service as audit_service
 from audit.models import AuditCheckpoint, AuditEntry
 from audit.verification import VerificationReport, verify_log
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.audit_trail import repository as lookups
 from broker.auth.principal import Principal
 from broker.platform.db import Database, read_one_snapshot
@@ -64,11 +64,6 @@ def find_entries(session: Session, search: AuditSearch, *, after_seq: int | None
     )
 
 
-def _record(session: Session, caller: Principal, event_type: str, details: dict[str, Any]) -> None:
-    auditing.record(session, auditing.staff_event(caller, event_type, subject_id=details.get("subject_id"),
-                                                  details=details))
-
-
 def user_id_for(session: Session, username: str) -> str | None:
     """The user id the log holds for ``username``, or None when there is no such user."""
     found = lookups.user_id_by_username(session, username)
@@ -92,14 +87,15 @@ def search_entries(session: Session, caller: Principal, search: AuditSearch, *, 
     """A page of at most ``limit`` entries after ``after_seq`` matching ``search``; the search is recorded."""
     entries = find_entries(session, search, after_seq=after_seq, limit=limit + 1)
     page = EntryPage(entries[:limit], len(entries) > limit)
-    _record(session, caller, "audit.searched", search.described() | {"results": len(page.entries)})
+    auditing.record(session, catalogue.audit_searched(
+        caller, filters=search.described() | {"results": len(page.entries)}))
     return page
 
 
 def read_entry(session: Session, caller: Principal, seq: int) -> AuditEntry:
     """One entry by its number (NotFound when there is none); the look-up is recorded."""
     entry = audit_service.get_entry(session, seq)
-    _record(session, caller, "audit.searched", {"seq": seq})
+    auditing.record(session, catalogue.audit_searched(caller, filters={"seq": seq}))
     return entry
 
 
@@ -112,7 +108,8 @@ def export_entries(session: Session, caller: Principal, settings: Settings, sear
     checkpoint = auditing.sign_checkpoint(session, settings)
     entries = find_entries(session, search, seqs_below=checkpoint.tree_size, limit=limit)
     count = auditing.export_entries(session, entries, checkpoint, settings, out, fmt)
-    _record(session, caller, "audit.exported", search.described() | {"results": count, "format": fmt})
+    auditing.record(session, catalogue.audit_exported(
+        caller, filters=search.described() | {"results": count, "format": fmt}))
     return count
 
 
@@ -121,7 +118,7 @@ def release_entry(session: Session, caller: Principal, seq: int) -> None:
     entry = audit_service.get_entry(session, seq)
     if entry.subject_id is None:
         raise InvalidInput("This entry is not about a child, so there is nothing to release.")
-    _record(session, caller, "audit.released", {"released_seq": seq, "subject_id": entry.subject_id})
+    auditing.record(session, catalogue.audit_released(caller, subject_id=entry.subject_id, released_seq=seq))
 
 
 @dataclass
@@ -158,11 +155,10 @@ def verify_now(database: Database, session: Session, caller: Principal, settings
         read_one_snapshot(snapshot)
         report = verify_log(snapshot, auditing.verifier(settings))
     run = VerificationRun(report, time.perf_counter() - started)
-    _record(session, caller, "audit.verified", {
-        "ok": report.ok, "entries_checked": report.entries_checked,
-        "checkpoints_checked": report.checkpoints_checked, "first_bad_entry": report.first_bad_entry,
-        "bad_range": list(report.bad_range) if report.bad_range else None,
-    })
+    auditing.record(session, catalogue.audit_verified(
+        caller, ok=report.ok, entries_checked=report.entries_checked,
+        checkpoints_checked=report.checkpoints_checked, first_bad_entry=report.first_bad_entry,
+        bad_range=list(report.bad_range) if report.bad_range else None))
     return run
 
 
@@ -181,16 +177,17 @@ class AccessReport:
 
 
 def access_report(session: Session, caller: Principal, since: date, until: date, multiple: float) -> AccessReport:
-    """Denials and refusals from ``since`` to ``until`` (both days included), and the users whose
-    entries about children exceed ``multiple`` times the median user's; the report is recorded."""
+    """Refusals (outcome deny or refused; never permits, successes or errors) from ``since`` to
+    ``until`` (both days included), and the users whose entries about children exceed ``multiple``
+    times the median user's; the report is recorded."""
     start, end = day_range(since, until)
     assert start is not None and end is not None  # both days are given
-    denials = audit_repository.find_unsuccessful(session, since=start, until=end)
+    denials = audit_repository.find_refusals(session, since=start, until=end)
     counts = audit_repository.count_subject_entries_by_actor(session, since=start, until=end)
     median = _median([n for _, n in counts]) if counts else 0
     unusual = [(name, n) for name, n in counts if median and n > multiple * median]
-    _record(session, caller, "audit.reported", {"since": start.isoformat(), "until": end.isoformat(),
-                                                "denials": len(denials), "unusual_users": len(unusual)})
+    auditing.record(session, catalogue.audit_reported(caller, since=start.isoformat(), until=end.isoformat(),
+                                                      denials=len(denials), unusual_users=len(unusual)))
     return AccessReport(denials, counts, median, unusual)
 
 

@@ -19,13 +19,11 @@ from typing import Any
 
 from fastapi import Request
 
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.auth.principal import Principal
 
 log = logging.getLogger(__name__)
 
-REFUSED = "request.refused"
-FAILED = "request.failed"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -65,10 +63,9 @@ def audit_refusal(request: Request, status: int, reason: str) -> None:
     route = request.scope.get("route")
     path_params = {k: str(v) for k, v in request.path_params.items()}
     failed = status >= 500
-    event = auditing.staff_event(
-        caller, FAILED if failed else REFUSED, outcome="error" if failed else "refused",
-        subject_id=_subject_of(path_params), reason=reason,
-        details={
+    event = catalogue.request_refused(
+        caller, failed=failed, subject_id=_subject_of(path_params), reason=reason,
+        request={
             "endpoint": getattr(route, "name", None), "method": request.method,
             "path": getattr(route, "path", None), "path_params": path_params, "status": status,
         },

@@ -14,19 +14,20 @@ from sqlalchemy.orm import Session
 
 from audit import repository as audit_repository
 from broker.assessments import repository as assessments_repository
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
+from broker.audit_trail.catalogue import EventType
 from broker.auth import Principal
 from broker.break_glass import repository
 from broker.break_glass.models import BreakGlassAccess
 from broker.break_glass.schemas import BreakGlassCreate, BreakGlassRead, BreakGlassReviewCreate, ReviewOutcome
-from broker.permissions.purposes import Purpose
 from broker.platform.clock import council_date
 from broker.platform.errors import Conflict, InvalidInput, NotFound
 from broker.platform.settings import Settings
 from consent.models import utcnow
 from consent.vocabulary import DATA_CATEGORIES
 
-BREAK_GLASS_EVENTS = frozenset({"break_glass.opened", "break_glass.case_read", "break_glass.reviewed"})
+BREAK_GLASS_EVENTS = frozenset({EventType.BREAK_GLASS_OPENED, EventType.BREAK_GLASS_CASE_READ,
+                                EventType.BREAK_GLASS_REVIEWED})
 
 EXCLUDED_CATEGORIES: tuple[str, ...] = tuple(code for code, c in DATA_CATEGORIES.items() if c.tier >= 3)
 
@@ -52,12 +53,10 @@ def open_access(
     )
     session.add(access)
     session.flush()
-    auditing.record(session, auditing.staff_event(
-        principal, "break_glass.opened", subject_id=access.subject_id, purpose=Purpose.SAFEGUARDING.value,
-        reason=f"{access.reason_code}: {access.reason_text}",
-        details={"break_glass_id": str(access.id), "expires_at": access.expires_at.isoformat(),
-                 "review_due_on": access.review_due_on.isoformat(), "excluded_categories": list(EXCLUDED_CATEGORIES)},
-    ))
+    auditing.record(session, catalogue.break_glass_opened(
+        principal, subject_id=access.subject_id, reason=f"{access.reason_code}: {access.reason_text}",
+        break_glass_id=access.id, expires_at=access.expires_at.isoformat(),
+        review_due_on=access.review_due_on.isoformat(), excluded_categories=list(EXCLUDED_CATEGORIES)))
     return access
 
 
@@ -91,11 +90,9 @@ def review_access(
     access.withheld_from_family_reason = data.withheld_from_family_reason
     access.released_to_family_at = now if data.family_may_be_told else None
     session.flush()
-    auditing.record(session, auditing.staff_event(
-        principal, "break_glass.reviewed", subject_id=access.subject_id, purpose=Purpose.SAFEGUARDING.value,
-        details={"break_glass_id": str(access.id), "outcome": access.review_outcome,
-                 "released_to_family": data.family_may_be_told},
-    ))
+    auditing.record(session, catalogue.break_glass_reviewed(
+        principal, subject_id=access.subject_id, break_glass_id=access.id, outcome=access.review_outcome,
+        released_to_family=data.family_may_be_told))
     if data.family_may_be_told:
         _release_to_family(session, principal, access)
     return access
@@ -109,11 +106,8 @@ def _release_to_family(session: Session, principal: Principal, access: BreakGlas
     )
     for entry in entries:
         if entry.details_data.get("break_glass_id") == str(access.id):
-            auditing.record(session, auditing.staff_event(
-                principal, "audit.released", subject_id=access.subject_id,
-                details={"released_seq": entry.seq, "subject_id": str(access.subject_id),
-                         "break_glass_id": str(access.id)},
-            ))
+            auditing.record(session, catalogue.audit_released(
+                principal, subject_id=str(access.subject_id), released_seq=entry.seq, break_glass_id=access.id))
 
 
 def describe(access: BreakGlassAccess, now: datetime, today: date) -> BreakGlassRead:

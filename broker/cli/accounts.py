@@ -16,7 +16,7 @@ from broker.cli.common import load_settings
 
 if TYPE_CHECKING:
     from broker.accounts.models import User
-    from broker.accounts.service import Operator
+    from broker.audit_trail.catalogue import Operator
 
 accounts_app = typer.Typer(
     help="The accounts people sign in to. The broker keeps no passwords: each account is bound to an "
@@ -50,9 +50,9 @@ def _run(change: Callable[[Session], T]) -> T:
 
 
 def _operator(by: str | None) -> Operator:
-    from broker.accounts.service import Operator
+    from broker.accounts.service import operator
 
-    return Operator(by or getpass.getuser())
+    return operator(by or getpass.getuser())
 
 
 def _line(user: User) -> str:

@@ -72,8 +72,7 @@ def audit_export(
     """Export entries, each with its inclusion proof in a freshly signed checkpoint, to verify away from the broker."""
     import getpass
 
-    from audit.events import AuditEvent
-    from broker.audit_trail import auditing, governance
+    from broker.audit_trail import auditing, catalogue, governance
     from broker.platform.db import Database
 
     if fmt not in ("jsonl", "csv"):
@@ -87,10 +86,9 @@ def audit_export(
     settings = load_settings()
     database = Database(settings)
     with database.unit_of_work() as session:
-        auditing.record(session, AuditEvent(
-            event_type="audit.exported", outcome="success", actor_username=requested_by or getpass.getuser(),
-            actor_role="operator", reason="broker audit export",
-            details={"format": fmt, **search.described()},
+        auditing.record(session, catalogue.audit_exported(
+            catalogue.Operator(requested_by or getpass.getuser(), "operator"), reason="broker audit export",
+            filters={"format": fmt, **search.described()},
         ))
         checkpoint = auditing.sign_checkpoint(session, settings)
     with database.sessions() as session:

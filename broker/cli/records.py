@@ -80,6 +80,7 @@ def sar_export(
 
     The export is audited. The files hold personal data: keep them safe and delete them once sent.
     """
+    from broker.audit_trail.catalogue import Operator
     from broker.platform.db import Database
     from broker.platform.errors import NotFound
     from broker.records.encryption.service import RecordEncryption
@@ -91,7 +92,7 @@ def sar_export(
     try:
         with database.unit_of_work() as session:
             export = subject_access_export(session, RecordEncryption.from_settings(settings), subject)
-            audit_export(session, subject, actor_username=requested_by or getpass.getuser(), actor_role="operator",
+            audit_export(session, subject, by=Operator(requested_by or getpass.getuser(), "operator"),
                          export=export, fmt="json+html")
     except NotFound as exc:
         typer.echo(f"error: {exc.detail}", err=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import service as audit_service
-from audit.events import AuditEvent
 from broker.accounts.models import User
+from broker.audit_trail import catalogue
+from broker.audit_trail.auditing import record
 from broker.auth import Principal, Role
 from broker.dev.demo_assessments import seed_assessments
 from broker.permissions import consent_actions
@@ -140,12 +140,8 @@ USERS = [
 ]
 
 
-def _audit_setup(session: Session, event_type: str, *, subject_id: uuid.UUID | None = None, details: dict[str, Any]) -> None:
-    """Setting up the demo is an administrative change like any other, so it is audited."""
-    audit_service.append(session, AuditEvent(
-        event_type=event_type, outcome="success", actor_username="demo-seed", actor_role="system",
-        subject_id=str(subject_id) if subject_id else None, reason="demo data loaded", details=details,
-    ))
+DEMO_SEED = catalogue.Operator("demo-seed", "system")
+SEEDED = "demo data loaded"
 
 
 def seed(session: Session) -> dict[str, int]:
@@ -163,8 +159,8 @@ def seed(session: Session) -> dict[str, int]:
             ))
             session.flush()
             added["organisations"] += 1
-            _audit_setup(session, "admin.organisation_added", details={"organisation_id": str(demo_id("org:" + org.code)),
-                                                                      "code": org.code, "kind": org.kind})
+            record(session, catalogue.organisation_added(DEMO_SEED, reason=SEEDED, organisation={
+                "organisation_id": str(demo_id("org:" + org.code)), "code": org.code, "kind": org.kind}))
     for person in PEOPLE:
         person_id = demo_id("person:" + person.key)
         if session.get(Person, person_id) is None:
@@ -177,8 +173,8 @@ def seed(session: Session) -> dict[str, int]:
                     id=demo_id(f"identifier:{scheme}:{value}"), person_id=person_id, scheme=scheme, value=value
                 ))
             added["people"] += 1
-            _audit_setup(session, "admin.person_added", subject_id=person_id if person.is_subject else None,
-                         details={"person_id": str(person_id)})
+            record(session, catalogue.person_added(DEMO_SEED, subject_id=person_id if person.is_subject else None,
+                                                   person_id=person_id, reason=SEEDED, details={}))
     session.flush()
     for rel in RELATIONSHIPS:
         rel_id = demo_id(f"relationship:{rel.subject}:{rel.person or rel.organisation}")
@@ -192,10 +188,11 @@ def seed(session: Session) -> dict[str, int]:
                 has_care=rel.has_care,
             ))
             added["relationships"] += 1
-            _audit_setup(session, "admin.relationship_added", subject_id=demo_id("person:" + rel.subject), details={
-                "relationship_id": str(rel_id), "relationship_type": rel.relationship_type,
-                "parental_responsibility": rel.parental_responsibility, "pr_basis": rel.pr_basis,
-            })
+            record(session, catalogue.relationship_added(
+                DEMO_SEED, subject_id=demo_id("person:" + rel.subject), reason=SEEDED, details={
+                    "relationship_id": str(rel_id), "relationship_type": rel.relationship_type,
+                    "parental_responsibility": rel.parental_responsibility, "pr_basis": rel.pr_basis,
+                }))
     for user in USERS:
         if session.get(User, demo_id("user:" + user.username)) is None:
             session.add(User(
@@ -205,9 +202,9 @@ def seed(session: Session) -> dict[str, int]:
                 person_id=demo_id("person:" + user.person) if user.person else None,
             ))
             added["users"] += 1
-            _audit_setup(session, "admin.user_added", details={
+            record(session, catalogue.user_added(DEMO_SEED, reason=SEEDED, details={
                 "user_id": str(demo_id("user:" + user.username)), "username": user.username, "role": user.role,
-            })
+            }))
     session.flush()
     added.update(seed_permissions(session))
     added["assessments"] = seed_assessments(session, council_today(), demo_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from adapters.protocol import FetchContext, releasable, requestable
 from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
-from audit.events import AuditEvent
+from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.families.family_view import category_label
@@ -117,12 +117,8 @@ def preview(session: Session, who: Principal, settings: Settings, registry: Adap
         shown.items.sort(key=lambda i: (i.dated or date.min), reverse=True)
         shown.already.sort(key=lambda i: (i.dated or date.min), reverse=True)
         previews.append(shown)
-    record(session, AuditEvent(
-        event_type="records.previewed", outcome="success", actor_user_id=str(who.user_id),
-        actor_username=who.username, actor_role=who.role.value, subject_id=str(subject_id), purpose=asked.purpose,
-        request_id=current_request_id(), details={
-            "consent_request_id": str(request_id), "categories": categories,
-            "sources_asked": sorted({h.source_system for h in asking}), "items_shown": sum(len(p.items) for p in previews),
-            "items_shared_without_it": sum(len(p.already) for p in previews),
-        }))
+    record(session, catalogue.records_previewed(
+        who, subject_id=subject_id, purpose=asked.purpose, consent_request_id=request_id, categories=categories,
+        sources_asked=sorted({h.source_system for h in asking}), items_shown=sum(len(p.items) for p in previews),
+        items_shared_without_it=sum(len(p.already) for p in previews)))
     return previews

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from broker.audit_trail.access_log import AccessLogEntry, access_log
+from broker.audit_trail.access_log import AccessLogPage, access_log
 from broker.auth.principal import Principal
 from broker.auth.relationships import family_subjects
 from broker.permissions.consent_actions import actor_of
@@ -24,8 +24,8 @@ from consent.models import Person
 from consent.schemas import ConsentRead, ConsentRequestRead
 from consent.vocabulary import DATA_CATEGORIES, PURPOSES, Status
 
-# The newest entries a family sees on the access history page.
-ACCESS_HISTORY_LIMIT = 500
+# How many lines (before folding) one page of the access history shows.
+ACCESS_HISTORY_PAGE = 50
 
 
 def category_label(code: str) -> str:
@@ -159,8 +159,9 @@ def permission(session: Session, principal: Principal, subject_id: uuid.UUID, co
     return next((p for p in permissions(session, principal, subject_id) if p.id == consent_id), None)
 
 
-def access_history(session: Session, principal: Principal, subject_id: uuid.UUID) -> list[AccessLogEntry]:
-    """Who has seen or asked for the subject's information, newest first."""
-    lines = access_log(session, principal.user_id, principal.person_id, subject_id, council_today(),
-                       limit=ACCESS_HISTORY_LIMIT) or []
-    return [line for _, line in reversed(lines)]
+def access_history(session: Session, principal: Principal, subject_id: uuid.UUID, *, secret: str,
+                   cursor: str | None) -> AccessLogPage:
+    """A page of who has seen or asked for the subject's information, newest first, with the
+    cursors of the older and newer pages (NotFound for a cursor not given for this child)."""
+    return access_log(session, principal.user_id, principal.person_id, subject_id, council_today(),
+                      secret=secret, cursor=cursor, limit=ACCESS_HISTORY_PAGE) or AccessLogPage([], None, None)

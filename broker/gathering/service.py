@@ -20,6 +20,7 @@ from adapters.protocol import DataCategory, FetchContext, RecordItem, requestabl
 from adapters.registry import AdapterRegistry, SourceOutcome, fetch_from_all
 from adapters.service import note_holder_of
 from audit.events import AuditEvent
+from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record_many
 from broker.auth import Principal
 from broker.gathering import repository
@@ -77,7 +78,7 @@ class GatherResult:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-GATHER_COMPLETED = "gather.completed"
+GATHER_COMPLETED = catalogue.EventType.GATHER_COMPLETED.value
 NOT_LINKED = "this child's record in the system has not been linked yet"
 # Statuses whose reason the broker writes itself (never a source system's words): kept with the gather.
 OWN_REASONS = frozenset({"not_linked", "holder_unknown", "holder_changed"})
@@ -113,16 +114,6 @@ def _open(encryption: RecordEncryption, session: Session, rows: list[GatheredIte
     return released
 
 
-def _event(who: Principal, event_type: str, outcome: str, subject_id: uuid.UUID, purpose: str,
-           case_reference: str | None, details: dict[str, Any], reason: str | None = None) -> AuditEvent:
-    return AuditEvent(
-        event_type=event_type, outcome=outcome, actor_user_id=str(who.user_id), actor_username=who.username,
-        actor_role=who.role.value, actor_organisation_id=str(who.organisation_id) if who.organisation_id else None,
-        subject_id=str(subject_id), purpose=purpose, case_reference=case_reference, reason=reason,
-        request_id=current_request_id(), details=details,
-    )
-
-
 def _status(outcomes: list[SourceOutcome]) -> tuple[str, str | None]:
     """A source's status from its answers for each record: the first failure, else ok."""
     failed = next((o for o in outcomes if o.status != "ok"), None)
@@ -142,14 +133,13 @@ def recipient_of(session: Session, who: Principal, subject_id: uuid.UUID, purpos
 def _decision_event(who: Principal, subject_id: uuid.UUID, purpose: str, case_reference: str | None,
                     holder: uuid.UUID, at: datetime, rulings: list[Ruling]) -> AuditEvent:
     summaries = [r.summary() for r in rulings]
-    permitted = [c.category for c in summaries if c.released]
-    return _event(who, "decision.made", "permit" if permitted else "deny", subject_id, purpose, case_reference, {
-        "recipient": str(who.organisation_id), "holder": str(holder), "at": at.isoformat(),
-        "permitted": permitted, "denied": [c.category for c in summaries if not c.released],
-        "consents": sorted({f"{c.consent_id}:v{c.consent_version}" for c in summaries if c.released and c.consent_id}),
-        "statutory": [c.category for c in summaries if c.basis is release_policy.Basis.statutory_duty],
-        "documents": {r.category: r.documents for r in rulings if r.documents is not None},
-    })
+    return catalogue.decision_made(
+        who, subject_id=subject_id, purpose=purpose, case_reference=case_reference, recipient=who.organisation_id,
+        holder=holder, at=at.isoformat(), permitted=[c.category for c in summaries if c.released],
+        denied=[c.category for c in summaries if not c.released],
+        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in summaries if c.released and c.consent_id}),
+        statutory=[c.category for c in summaries if c.basis is release_policy.Basis.statutory_duty],
+        documents={r.category: r.documents for r in rulings if r.documents is not None})
 
 
 @dataclass
@@ -295,9 +285,10 @@ def _holder_unknown(who: Principal, plan: GatherPlan, source: SourcePlan, at: da
     if not source.refs:
         return SourceResult(source.name, None, "not_linked", NOT_LINKED)
     reason = HOLDER_UNKNOWN.format(urn=source.held_by) if source.held_by else HOLDER_NOT_NAMED
-    events.append(_event(who, "decision.made", "deny", plan.subject_id, plan.purpose, plan.case_reference, {
-        "recipient": str(who.organisation_id), "holder": None, "held_by": source.held_by, "at": at.isoformat(),
-        "permitted": [], "denied": source.asked, "consents": [], "statutory": []}, reason="holder_unknown"))
+    events.append(catalogue.decision_made(
+        who, subject_id=plan.subject_id, purpose=plan.purpose, case_reference=plan.case_reference,
+        recipient=who.organisation_id, holder=None, held_by=source.held_by, at=at.isoformat(), permitted=[],
+        denied=source.asked, consents=[], statutory=[], reason="holder_unknown"))
     return SourceResult(source.name, None, "holder_unknown", reason,
                         withheld=[Withheld(c, reason[0].upper() + reason[1:] + ".") for c in source.asked])
 
@@ -325,10 +316,10 @@ def _commit_source(
         if stored:
             result.released = _open(encryption, session, [row for row, _ in stored], [r for _, r in stored])
             result.reused, result.status = True, "ok"
-            events.append(_event(who, "records.reused", "success", subject_id, purpose, case_reference, {
-                "source_system": name,
-                "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released],
-            }))
+            events.append(catalogue.records_reused(
+                who, subject_id=subject_id, purpose=purpose, case_reference=case_reference, source_system=name,
+                holder=holder, recipient=who.organisation_id, categories=[r.item.category for r in result.released],
+                items=[{"id": str(r.item.id), "content_hash": r.item.content_hash} for r in result.released]))
     if answered:
         result.status, result.reason = _status([outcome for _, outcome in answered])
     elif grounds and not result.reused and not source.refs:
@@ -340,13 +331,13 @@ def _commit_source(
                         [i for i in items if i.source_record_id in releases and releases[i.source_record_id].released])
     result.released += stored_now
     if stored_now:
-        events.append(_event(who, "records.disclosed", "success", subject_id, purpose, case_reference, {
-            "source_system": name, "holder": str(holder),
-            "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
-            "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
-                       "basis": r.release.basis.value if r.release and r.release.basis else None}
-                      for r in stored_now],
-        }))
+        events.append(catalogue.records_disclosed(
+            who, subject_id=subject_id, purpose=purpose, case_reference=case_reference, source_system=name,
+            holder=holder, recipient=who.organisation_id, assessment_id=plan.assessment_id,
+            categories=[r.item.category for r in stored_now],
+            items=[{"id": str(r.item.id), "content_hash": r.item.content_hash, "new": r.new,
+                    "basis": r.release.basis.value if r.release and r.release.basis else None}
+                   for r in stored_now]))
     return result
 
 
@@ -376,7 +367,7 @@ def _still_held(session: Session, who: Principal, plan: GatherPlan, source: Sour
 def _summary_event(who: Principal, plan: GatherPlan, gathered: GatherResult) -> AuditEvent:
     """What the gather answered, per source, by identifiers and codes only (no record contents,
     nothing a source system said): enough for the caller to see the same answer again."""
-    return _event(who, GATHER_COMPLETED, "success", plan.subject_id, plan.purpose, plan.case_reference, {
+    summary = {
         "gather_id": str(gathered.id), "at": gathered.at.isoformat(),
         "assessment_id": str(plan.assessment_id) if plan.assessment_id else None,
         "sources": [{
@@ -388,7 +379,9 @@ def _summary_event(who: Principal, plan: GatherPlan, gathered: GatherResult) -> 
             "withheld": [{"category": w.category, "reason": w.reason} for w in s.withheld],
             "missing_permission": s.missing_permission,
         } for s in gathered.sources],
-    })
+    }
+    return catalogue.gather_completed(who, subject_id=plan.subject_id, purpose=plan.purpose,
+                                      case_reference=plan.case_reference, summary=summary)
 
 
 async def gather(
@@ -515,11 +508,11 @@ def bundle(session: Session, who: Principal, encryption: RecordEncryption, subje
                 "have been erased.")
     served_rows.sort(key=lambda pair: (pair[0].source_system, pair[0].source_record_id))
     served = _open(encryption, session, [row for row, _ in served_rows], [r for _, r in served_rows])
-    events.append(_event(who, "bundle.served", "success" if served else "deny", subject_id, purpose, case_reference, {
-        "items": [{"id": str(r.item.id), "content_hash": r.item.content_hash,
-                   "basis": r.release.basis.value if r.release and r.release.basis else None} for r in served],
-        "not_served_categories": sorted(not_served),
-    }))
+    events.append(catalogue.bundle_served(
+        who, subject_id=subject_id, purpose=purpose, case_reference=case_reference,
+        items=[{"id": str(r.item.id), "content_hash": r.item.content_hash,
+                "basis": r.release.basis.value if r.release and r.release.basis else None} for r in served],
+        not_served_categories=sorted(not_served)))
     record_many(session, events)
     return BundleResult(served, [Withheld(c, reason) for c, reason in sorted(not_served.items())])
 

@@ -21,6 +21,7 @@ from adapters.models import IdentityLink
 from adapters.protocol import FetchContext
 from adapters.registry import AdapterRegistry
 from audit.events import AuditEvent
+from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.identity.sources import find_candidates, subject_query
@@ -31,15 +32,10 @@ from consent.models import Person
 def link_event(caller: Principal, change: link_service.LinkChange, reason: str | None) -> AuditEvent:
     """The audit event of a change to an identity link, by a caseworker (or their discovery)."""
     link = change.link
-    return AuditEvent(
-        event_type=f"identity_link.{change.action}", outcome="success",
-        actor_user_id=str(caller.user_id), actor_username=caller.username, actor_role=str(caller.role),
-        actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
-        subject_id=str(link.person_id), reason=reason, request_id=current_request_id(),
-        details={"link_id": str(link.id), "source_system": link.source_system,
-                 "from_status": change.from_status, "to_status": change.to_status, "method": link.method,
-                 **({"held_by": {"from": change.held_by_was, "to": link.held_by}}
-                    if change.action == "holder_changed" else {})})
+    return catalogue.identity_link_changed(
+        caller, action=change.action, subject_id=link.person_id, link_id=link.id, source_system=link.source_system,
+        from_status=change.from_status, to_status=change.to_status, method=link.method, reason=reason,
+        held_by={"from": change.held_by_was, "to": link.held_by} if change.action == "holder_changed" else None)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import service as audit_service
-from audit.events import AuditEvent
+from broker.audit_trail import catalogue
+from broker.audit_trail.auditing import record_many
 from consent.models import Organisation
 
 URN = re.compile(r"^[0-9]{6,8}$")
@@ -141,23 +141,26 @@ def load(session: Session, schools: list[School], *, actor: str, dry_run: bool =
                 organisation = Organisation(code=f"SCH-{school.urn}", name=school.name, kind="school", urn=school.urn)
                 session.add(organisation)
                 session.flush()
-                events.append(_event(actor, "admin.organisation_added", organisation, {}))
+                events.append(catalogue.organisation_added(
+                    catalogue.Operator(actor, "operator"), organisation=_described(organisation), reason=LOADED))
         elif known.name != school.name:
             result.renamed.append(school)
             if not dry_run:
-                events.append(_event(actor, "admin.organisation_changed", known, {"name_was": known.name}))
+                events.append(catalogue.organisation_changed(
+                    catalogue.Operator(actor, "operator"), organisation=_described(known), name_was=known.name,
+                    reason=LOADED))
                 known.name = school.name
         else:
             result.unchanged += 1
     if events:
         session.flush()
-        audit_service.append_many(session, events)
+        record_many(session, events)
     return result
 
 
-def _event(actor: str, event_type: str, organisation: Organisation, extra: dict[str, str]) -> AuditEvent:
-    return AuditEvent(
-        event_type=event_type, outcome="success", actor_username=actor, actor_role="operator",
-        reason="schools loaded from a GIAS extract",
-        details={"organisation_id": str(organisation.id), "code": organisation.code, "kind": organisation.kind,
-                 "urn": organisation.urn, **extra})
+LOADED = "schools loaded from a GIAS extract"
+
+
+def _described(organisation: Organisation) -> dict[str, str | None]:
+    return {"organisation_id": str(organisation.id), "code": organisation.code, "kind": organisation.kind,
+            "urn": organisation.urn}

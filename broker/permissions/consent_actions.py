@@ -9,7 +9,7 @@ every decider is told, or nothing happens at all.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from audit.events import AuditEvent
 from broker.assessments import repository as assessment_repository
+from broker.audit_trail import catalogue
 from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.gathering.repository import hold_subject
@@ -24,7 +25,6 @@ from broker.notifications.outbox import Notifier
 from broker.permissions import release_policy
 from broker.permissions.release_schemas import ReleaseCategoryRead, ReleaseDecisionRead
 from broker.platform.errors import InvalidInput, NotFound
-from broker.platform.logging import current_request_id
 from consent import repository as consent_repository
 from consent import service
 from consent.models import utcnow
@@ -49,21 +49,6 @@ def actor_of(principal: Principal) -> Actor:
     )
 
 
-def _event(
-    who: Principal | None, event_type: str, outcome: str, *, subject_id: uuid.UUID, purpose: str | None = None,
-    reason: str | None = None, details: dict[str, Any],
-) -> AuditEvent:
-    return AuditEvent(
-        event_type=event_type, outcome=outcome,
-        actor_user_id=str(who.user_id) if who else None,
-        actor_username=who.username if who else "broker",
-        actor_role=who.role.value if who else "system",
-        actor_organisation_id=str(who.organisation_id) if who and who.organisation_id else None,
-        subject_id=str(subject_id), purpose=purpose, reason=reason, request_id=current_request_id(),
-        details=details,
-    )
-
-
 def _purposes(consent: ConsentRead) -> str:
     return ",".join(sorted({s.purpose for s in consent.versions[-1].scope}))
 
@@ -85,22 +70,26 @@ def _consent_details(consent: ConsentRead) -> dict[str, Any]:
     }
 
 
-def _audited(session: Session, who: Principal, event_type: str, consent: ConsentRead, reason: str | None = None) -> ConsentRead:
-    record(session, _event(who, event_type, "success", subject_id=consent.subject_id, purpose=_purposes(consent),
-                           reason=reason, details=_consent_details(consent)))
+ConsentEvent = Callable[..., AuditEvent]
+
+
+def _audited(session: Session, who: Principal, build: ConsentEvent, consent: ConsentRead,
+             reason: str | None = None) -> ConsentRead:
+    record(session, build(who, subject_id=consent.subject_id, purposes=_purposes(consent),
+                          consent=_consent_details(consent), reason=reason))
     return consent
 
 
 def grant(session: Session, who: Principal, data: ConsentCreate, at: datetime | None = None) -> ConsentRead:
     """Record a permission and audit it."""
-    return _audited(session, who, "consent.granted", service.grant_consent(session, actor_of(who), data, at))
+    return _audited(session, who, catalogue.consent_granted, service.grant_consent(session, actor_of(who), data, at))
 
 
 def change(session: Session, who: Principal, consent_id: uuid.UUID, data: ConsentChange,
            at: datetime | None = None) -> ConsentRead:
     """Make a new version of a permission and audit it."""
     consent = service.change_consent(session, actor_of(who), consent_id, data, at)
-    return _audited(session, who, "consent.changed", consent, data.note)
+    return _audited(session, who, catalogue.consent_changed, consent, data.note)
 
 
 def withdraw(session: Session, who: Principal, consent_id: uuid.UUID, data: ConsentWithdraw,
@@ -111,7 +100,7 @@ def withdraw(session: Session, who: Principal, consent_id: uuid.UUID, data: Cons
     if held is not None:
         hold_subject(session, held.subject_id)
     consent = service.withdraw_consent(session, actor_of(who), consent_id, data, at)
-    return _audited(session, who, "consent.withdrawn", consent, data.reason)
+    return _audited(session, who, catalogue.consent_withdrawn, consent, data.reason)
 
 
 def _raised(session: Session, who: Principal | None, public_url: str,
@@ -120,14 +109,11 @@ def _raised(session: Session, who: Principal | None, public_url: str,
     requests = []
     for request, deciders in raised:
         told = notifier.consent_request_raised(request, deciders)
-        record(session, _event(who, "consent_request.created", "success", subject_id=request.subject_id,
-                               purpose=request.purpose, details={
-                                   "request_id": str(request.id), "categories": request.categories,
-                                   "holders": [str(h) for h in request.holder_organisation_ids],
-                                   "recipients": [str(r) for r in request.recipient_organisation_ids],
-                                   "deciders": len(deciders), "notifications": told,
-                                   "replaces_consent_id": str(request.replaces_consent_id) if request.replaces_consent_id else None,
-                               }))
+        record(session, catalogue.consent_request_created(
+            who, subject_id=request.subject_id, purpose=request.purpose, request_id=request.id,
+            categories=request.categories, holders=[str(h) for h in request.holder_organisation_ids],
+            recipients=[str(r) for r in request.recipient_organisation_ids], deciders=len(deciders),
+            notifications=told, replaces_consent_id=request.replaces_consent_id))
         requests.append(request)
     return requests
 
@@ -165,13 +151,11 @@ def answer(session: Session, who: Principal, request_id: uuid.UUID, data: Answer
            at: datetime | None = None) -> tuple[ConsentRequestRead, ConsentRead | None]:
     """Record one decider's answer (and the permission it grants) and audit both."""
     request, consent = service.answer_request(session, actor_of(who), request_id, data, at)
-    record(session, _event(who, "consent_request.answered", "success", subject_id=request.subject_id,
-                           purpose=request.purpose, reason=data.note, details={
-                               "request_id": str(request.id), "answer": data.answer,
-                               "consent_id": str(consent.id) if consent else None, "conflict": request.conflict,
-                           }))
+    record(session, catalogue.consent_request_answered(
+        who, subject_id=request.subject_id, purpose=request.purpose, request_id=request.id, answer=data.answer,
+        consent_id=consent.id if consent else None, conflict=request.conflict, note=data.note))
     if consent is not None:
-        _audited(session, who, "consent.granted", consent)
+        _audited(session, who, catalogue.consent_granted, consent)
     return request, consent
 
 
@@ -191,17 +175,12 @@ def decide(session: Session, who: Principal, data: DecisionCreate, at: datetime,
                                   purpose=data.purpose, at=at, user_id=who.user_id, assessment_id=assessment_id)
     answers = [ReleaseCategoryRead.of(r)
                for r in release_policy.decide(session, to, data.holder_organisation_id, data.categories)]
-    permitted = [c.category for c in answers if c.permitted]
-    record(session, _event(who, "decision.made", "permit" if permitted else "deny", subject_id=data.subject_id,
-                           purpose=data.purpose, details={
-                               "recipient": str(data.recipient_organisation_id),
-                               "holder": str(data.holder_organisation_id), "at": at.isoformat(),
-                               "permitted": permitted,
-                               "denied": [c.category for c in answers if not c.permitted],
-                               "consents": sorted({f"{c.consent_id}:v{c.consent_version}" for c in answers
-                                                   if c.permitted and c.consent_id}),
-                               "statutory": [c.category for c in answers if c.basis is release_policy.Basis.statutory_duty],
-                           }))
+    record(session, catalogue.decision_made(
+        who, subject_id=data.subject_id, purpose=data.purpose, recipient=data.recipient_organisation_id,
+        holder=data.holder_organisation_id, at=at.isoformat(), permitted=[c.category for c in answers if c.permitted],
+        denied=[c.category for c in answers if not c.permitted],
+        consents=sorted({f"{c.consent_id}:v{c.consent_version}" for c in answers if c.permitted and c.consent_id}),
+        statutory=[c.category for c in answers if c.basis is release_policy.Basis.statutory_duty]))
     return ReleaseDecisionRead(subject_id=data.subject_id, recipient_organisation_id=data.recipient_organisation_id,
                                purpose=data.purpose, holder_organisation_id=data.holder_organisation_id, at=at,
                                categories=answers)
@@ -211,8 +190,8 @@ def transition(session: Session, public_url: str, at: datetime | None = None) ->
     """Expire parental permissions of young people past compulsory school age and ask them afresh."""
     done = service.transition_to_young_people(session, at)
     for item in done:
-        record(session, _event(None, "consent.expired", "success", subject_id=item.subject_id,
-                               reason="end of compulsory school age",
-                               details={"consent_id": str(item.consent_id), "effective_at": item.expired_at.isoformat()}))
+        record(session, catalogue.consent_expired(subject_id=item.subject_id, consent_id=item.consent_id,
+                                                  effective_at=item.expired_at.isoformat(),
+                                                  reason="end of compulsory school age"))
         _raised(session, None, public_url, item.requests)
     return done

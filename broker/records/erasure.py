@@ -25,14 +25,12 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from adapters.models import EpPaperDocument
-from audit.events import AuditEvent
 from broker.assessments.models import Assessment
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.auth import Principal
 from broker.gathering.models import TABLE, GatheredItem
 from broker.permissions import consent_actions
 from broker.platform.db import Database
-from broker.platform.logging import current_request_id
 from broker.platform.settings import Settings
 from broker.records.encryption import repository as key_repository
 from broker.records.encryption.documents import FIELD as PAPER_FIELD
@@ -148,12 +146,9 @@ def erase_items(
     destroyed = _rekey(session, encryption, subject_id)
     gone = set(deleted)
     reasons = sorted({e.reason for e in expired if e.item_id in gone})
-    auditing.record(session, AuditEvent(
-        event_type="records.erased", outcome="success", subject_id=str(subject_id),
-        actor_user_id=str(who.user_id) if who else None, actor_username=who.username if who else actor_username,
-        actor_role=who.role.value if who else actor_role,
-        actor_organisation_id=str(who.organisation_id) if who and who.organisation_id else None,
-        reason=", ".join(reasons), request_id=current_request_id(),
+    by = who or catalogue.Operator(actor_username, actor_role)
+    auditing.record(session, catalogue.records_erased(
+        by, subject_id=subject_id, reason=", ".join(reasons),
         details={
             "items_erased": len(deleted),
             "items": sorted(

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from adapters import service
 from adapters.models import EpPaperDocument
-from broker.audit_trail.auditing import record, staff_event
+from broker.audit_trail import catalogue
+from broker.audit_trail.auditing import record
 from broker.auth import Principal
 from broker.platform.errors import Forbidden, NotFound, PayloadTooLarge
 from broker.records.encryption.documents import PaperDocumentSealer
@@ -48,10 +49,9 @@ def file_paper_report(
         document_date=document_date, media_type=media_type.lower(), content=content,
         uploaded_by=caller.username, sealer=PaperDocumentSealer(encryption),
         paper_file_reference=paper_file_reference)
-    record(session, staff_event(
-        caller, "ep_document.uploaded", subject_id=person_id,
-        details={"document_id": str(document.id), "content_hash": document.content_hash,
-                 "size_bytes": document.size_bytes, "document_type": document_type}))
+    record(session, catalogue.ep_document_uploaded(
+        caller, subject_id=person_id, document_id=document.id, content_hash=document.content_hash,
+        size_bytes=document.size_bytes, document_type=document_type))
     return document
 
 

@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from adapters.models import EpPaperDocument, IdentityLink, IdentityLinkChange
 from audit import repository as audit_repository
-from audit.events import AuditEvent
 from broker.assessments.models import AdviceRequest, Assessment
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
+from broker.auth.principal import Principal
 from broker.break_glass.models import BreakGlassAccess
 from broker.gathering.models import TABLE, GatheredItem
 from broker.gathering.repository import hold_subject
@@ -194,16 +194,11 @@ def _paper_reports(session: Session, encryption: RecordEncryption, subject_id: u
     return reports
 
 
-def audit_export(session: Session, subject_id: uuid.UUID, *, actor_username: str, actor_role: str,
-                 actor_user_id: str | None = None, actor_organisation_id: str | None = None,
-                 request_id: str | None = None, export: dict[str, Any], fmt: str) -> None:
+def audit_export(session: Session, subject_id: uuid.UUID, *, by: Principal | catalogue.Operator,
+                 export: dict[str, Any], fmt: str) -> None:
     """Audit that a subject access export was produced (counts only, never what it holds)."""
-    auditing.record(session, AuditEvent(
-        event_type="subject_access.exported", outcome="success", subject_id=str(subject_id),
-        actor_username=actor_username, actor_role=actor_role, actor_user_id=actor_user_id,
-        actor_organisation_id=actor_organisation_id, request_id=request_id, reason="subject access request",
-        details={"format": fmt, "counts": {k: len(v) for k, v in export.items() if isinstance(v, list)}},
-    ))
+    auditing.record(session, catalogue.subject_access_exported(
+        by, subject_id=subject_id, fmt=fmt, counts={k: len(v) for k, v in export.items() if isinstance(v, list)}))
 
 
 def _label(table: dict[str, Any], fallback: str) -> Callable[[str | None], str]:

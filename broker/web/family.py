@@ -203,8 +203,13 @@ def receipt(request: Request, caller: Family, subject: PageSubjectInScope, conse
 
 
 @router.get("/{subject_id}/access", response_class=HTMLResponse)
-def access_page(request: Request, caller: Family, subject: PageSubjectInScope, session: SessionDep) -> HTMLResponse:
-    """Who has seen or asked for the child's information, newest first."""
+def access_page(request: Request, caller: Family, subject: PageSubjectInScope, session: SessionDep,
+                page: str | None = None) -> HTMLResponse:
+    """Who has seen or asked for the child's information, newest first, a page at a time
+    (``page`` is a cursor from the previous or next page link)."""
+    history = family_view.access_history(
+        session, caller, subject.id, secret=request.app.state.settings.secret_key.get_secret_value(), cursor=page)
     return _page(request, "family/access.html", {
-        "child": _child(caller, subject), "entries": family_view.access_history(session, caller, subject.id),
+        "child": _child(caller, subject), "entries": history.lines, "older": history.older,
+        "newer": history.newer, "first_page": page is None,
     })

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
+from broker.audit_trail.catalogue import catalogued
 from broker.auth.principal import Role
 from broker.platform.settings import Settings
 from broker.web.access import nobody_signed_in, signed_in
@@ -61,6 +62,12 @@ def _layout_context(request: Request) -> dict[str, Any]:
     }
 
 
+def event_label(event_type: str) -> str:
+    """The catalogue's label for information governance, or the stored code if it has none."""
+    known = catalogued(event_type)
+    return known.ig if known else event_type
+
+
 def build_templates() -> Jinja2Templates:
     """Our templates first, then GOV.UK Frontend's under the ``govuk_frontend_jinja/`` prefix."""
     environment = Environment(
@@ -71,6 +78,7 @@ def build_templates() -> Jinja2Templates:
         autoescape=select_autoescape(["html"], default_for_string=True),
     )
     environment.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+    environment.filters["event_label"] = event_label
     return Jinja2Templates(env=environment, context_processors=[_layout_context])
 
 

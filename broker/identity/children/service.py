@@ -9,13 +9,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from audit.events import AuditEvent
 from broker.assessments import repository as assessments_repository
 from broker.assessments.service import may_open_cases
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.auth.principal import Principal, Role
 from broker.identity.children import repository
-from broker.platform.logging import current_request_id
 
 # Identifiers a caseworker may type: an NHS number (10 digits, often written 3-3-4) or a UPN.
 _NHS_NUMBER = re.compile(r"^\d{10}$")
@@ -99,16 +97,7 @@ def search_children(
     """
     found = [_for_caseworker(session, caller, child)
              for child in find_children(session, name=name, born=born, identifier=identifier)]
-    auditing.record(session, AuditEvent(
-        event_type="child.searched", outcome="success",
-        actor_user_id=str(caller.user_id), actor_username=caller.username, actor_role=caller.role.value,
-        actor_organisation_id=str(caller.organisation_id) if caller.organisation_id else None,
-        subject_id=str(found[0].person_id) if len(found) == 1 else None,
-        request_id=current_request_id(),
-        details={
-            "searched_by": identifier[0] if identifier else "name_and_date_of_birth",
-            "found": len(found),
-            "subject_ids": [str(child.person_id) for child in found],
-        },
-    ))
+    auditing.record(session, catalogue.child_searched(
+        caller, found=[child.person_id for child in found],
+        searched_by=identifier[0] if identifier else "name_and_date_of_birth"))
     return found

@@ -32,8 +32,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, Row, text
 from sqlalchemy.orm import Session
 
-from audit.events import AuditEvent
-from broker.audit_trail import auditing
+from broker.audit_trail import auditing, catalogue
 from broker.platform.errors import BrokerError, InvalidInput, NotFound
 from broker.platform.keys import KeyUnavailable
 from broker.platform.settings import Settings
@@ -266,7 +265,7 @@ def register_kek(session: Session, kek_id: str, kek: bytes, *, known: set[str] |
 
 def shred_subject(
     session: Session, encryption: RecordEncryption, subject_id: uuid.UUID, *, reason: str,
-    actor_username: str | None = None, actor_user_id: str | None = None, actor_role: str | None = None,
+    actor_username: str | None = None, actor_role: str | None = None,
 ) -> list[uuid.UUID]:
     """Destroy the subject's data keys: every item sealed under them becomes unreadable at once.
 
@@ -281,11 +280,9 @@ def shred_subject(
         session.execute(text("PRAGMA secure_delete=ON"))
     destroyed = repository.destroy_live_keys(session, subject_id, utcnow())
     encryption.forget(*destroyed)
-    auditing.record(session, AuditEvent(
-        event_type="records.shredded", outcome="success", subject_id=str(subject_id), reason=reason,
-        actor_username=actor_username, actor_user_id=actor_user_id, actor_role=actor_role,
-        details={"data_key_ids": [str(k) for k in destroyed], "data_keys_destroyed": len(destroyed)},
-    ))
+    by = catalogue.Operator(actor_username or "broker", actor_role or "system")
+    auditing.record(session, catalogue.records_shredded(by, subject_id=subject_id, reason=reason,
+                                                        data_key_ids=destroyed))
     return destroyed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from audit import merkle, notes, service
 from audit.events import AuditEvent
+from broker.audit_trail import catalogue
+from broker.auth.principal import Principal, Role
 from broker.dev.demo import USERS, demo_id
 
 AMELIA = str(demo_id("person:amelia"))
@@ -25,21 +28,40 @@ def _b64(value: str) -> bytes:
     return base64.b64decode(value)
 
 
+def _as(username: str) -> Principal:
+    user = next(u for u in USERS if u.username == username)
+    return Principal(user_id=demo_id("user:" + username), username=username, display_name=user.display_name,
+                     role=Role(user.role), organisation_id=demo_id("org:" + user.organisation) if user.organisation else None,
+                     person_id=demo_id("person:" + user.person) if user.person else None)
+
+
+def _disclosed(subject: str, source: str, categories: list[str], case_reference: str | None = None) -> AuditEvent:
+    return catalogue.records_disclosed(
+        _as("sen.caseworker"), subject_id=uuid.UUID(subject), purpose="EHC_NEEDS_ASSESSMENT",
+        case_reference=case_reference, source_system=source, holder=demo_id("org:NCC-EPS"),
+        recipient=uuid.UUID(SEN), assessment_id=None, categories=categories,
+        items=[{"id": str(uuid.uuid4()), "content_hash": "0" * 64, "new": True, "basis": "permission"}])
+
+
+def _consent(who: str, build) -> AuditEvent:  # type: ignore[no-untyped-def]
+    return build(_as(who), subject_id=uuid.UUID(AMELIA), purposes="EHC_NEEDS_ASSESSMENT", reason=None, consent={
+        "consent_id": "c-1", "version": 2, "categories": ["EP_ADVICE"], "recipients": [SEN],
+        "holders": [str(demo_id("org:NCC-EPS"))]})
+
+
 def seed_log(session: Session) -> int:
-    """Six entries at T0 onwards (after the demo seed's own); returns the first one's number."""
+    """Six entries at T0 onwards (after the demo seed's own), built by the production builders
+    exactly as the broker writes them, only dated T0; returns the first one's number."""
     events = [
-        AuditEvent("disclosure.made", "success", actor_user_id=str(demo_id("user:sen.caseworker")), actor_role="caseworker",
-                   actor_organisation_id=SEN, subject_id=AMELIA, purpose="EHC_NEEDS_ASSESSMENT", case_reference="EHC-1",
-                   details={"categories": ["EDUCATION"], "consent_id": "c-1", "consent_version": 2}),
-        AuditEvent("consent.granted", "success", actor_user_id=SARAH_USER, actor_role="family", subject_id=AMELIA,
-                   details={"consent_id": "c-1"}),
-        AuditEvent("consent.withdrawn", "success", actor_user_id=DAVID_USER, actor_role="family", subject_id=AMELIA),
-        AuditEvent("disclosure.made", "success", actor_user_id=str(demo_id("user:sen.caseworker")), actor_role="caseworker",
-                   actor_organisation_id=SEN, subject_id=AMELIA, details={"private_to": [DAVID_USER]}),
-        AuditEvent("break_glass.opened", "success", actor_user_id=str(demo_id("user:safeguarding.lead")),
-                   actor_role="safeguarding_lead", actor_organisation_id=str(demo_id("org:NCC-CSC")), subject_id=AMELIA,
-                   purpose="SAFEGUARDING", details={"legal_basis": "Children Act 1989 s.47"}),
-        AuditEvent("disclosure.made", "success", actor_role="caseworker", actor_organisation_id=SEN, subject_id=OLIVER),
+        _disclosed(AMELIA, "educational_psychology", ["EP_ADVICE"], "EHC-1"),
+        _consent("sarah.clarke", catalogue.consent_granted),
+        _consent("david.clarke", catalogue.consent_withdrawn),
+        _disclosed(AMELIA, "education", ["EDU_ATTENDANCE"]),
+        catalogue.break_glass_opened(
+            _as("safeguarding.lead"), subject_id=uuid.UUID(AMELIA), reason="S47: strategy discussion",
+            break_glass_id=uuid.uuid4(), expires_at="2026-11-02T13:04:00+00:00", review_due_on="2026-11-09",
+            excluded_categories=[]),
+        _disclosed(OLIVER, "education", ["EDU_ATTENDANCE"]),
     ]
     first = service.append_many(session, events[:1], at=T0).start
     for n, event in enumerate(events[1:], 1):
@@ -76,7 +98,7 @@ def test_search_filters_pages_and_is_itself_audited(client: TestClient, session:
                         headers=ig).json()
     assert [e["seq"] for e in by_org["items"]] == [b + 3, b + 5]
     one = client.get(f"/api/v1/audit/events/{b}", headers=ig).json()
-    assert one["details"]["consent_version"] == 2 and one["recorded_at"] == "2026-11-02T09:00:00.000000Z"
+    assert one["details"]["categories"] == ["EP_ADVICE"] and one["recorded_at"] == "2026-11-02T09:00:00.000000Z"
     assert client.get("/api/v1/audit/events/999", headers=ig).status_code == 404
     assert client.get("/api/v1/audit/events?cursor=!!", headers=ig).status_code == 422
     searches = client.get("/api/v1/audit/events?event_type=audit.searched", headers=ig).json()["items"]
@@ -117,23 +139,24 @@ def test_a_parent_sees_their_childs_access_log_without_the_other_parents_busines
     sarah = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke"))
     assert sarah.status_code == 200, sarah.text
     items = _on_t0_day(sarah.json()["items"])
-    assert [i["who"] for i in items] == ["a caseworker at Northshire SEN team", "You"]
-    assert items[0]["what"] == "was shown information about your child"
-    assert items[0]["why"] == "an education, health and care needs assessment"
-    assert items[0]["category"] == "education" and items[0]["permission"] == "your permission (version 2)"
+    assert [i["who"] for i in items] == ["a caseworker at Northshire SEN team", "You", "a caseworker at Northshire SEN team"]
+    oldest = items[-1]
+    assert oldest["what"] == "Received educational psychology reports and advice from Northshire educational psychology service"
+    assert oldest["why"] == "an education, health and care needs assessment"
+    assert oldest["permission"] == "your family's permission" and oldest["shared"] is True
+    assert items[1]["what"].startswith("Gave permission to share educational psychology reports and advice with Northshire SEN team")
     assert "sen.caseworker" not in sarah.text and "Sam" not in sarah.text
 
     david = _on_t0_day(client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("david.clarke")).json()["items"])
-    assert [i["what"] for i in david] == [
-        "was shown information about your child", "permission was withdrawn", "was shown information about your child"]
-    assert david[1]["who"] == "You"
+    assert [i["who"] for i in david] == ["a caseworker at Northshire SEN team", "You", "a caseworker at Northshire SEN team"]
+    assert david[1]["what"].startswith("Withdrew the permission to share educational psychology reports and advice")
 
     # safeguarding access appears once IG releases it
     assert client.post(f"/api/v1/audit/events/{b + 4}/release", headers=ig).status_code == 204
     released = _on_t0_day(client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke")).json()["items"])
-    assert released[-1]["why"] == "keeping your child safe (safeguarding)"
-    assert released[-1]["permission"] == "Children Act 1989 s.47"
-    assert released[-1]["who"] == "a safeguarding lead at Northshire children's social care"
+    assert released[0]["why"] == "keeping your child safe (safeguarding)"
+    assert released[0]["who"] == "a safeguarding lead at Northshire children's social care"
+    assert "information governance has let you see this" in released[0]["permission"]
 
 
 @pytest.mark.usefixtures("demo")
@@ -154,5 +177,5 @@ def test_the_demo_seed_is_audited_and_kept_out_of_family_access_logs(
     assert len(relationships) == 2
     log = client.get(f"/api/v1/subjects/{AMELIA}/access-log", headers=auth_headers("sarah.clarke")).json()
     # the demo's permissions are in it, given through the audited services; its set-up entries are not
-    assert sorted({item["what"] for item in log["items"]}) == [
-        "a request for permission was answered", "asked for your permission", "permission was given"]
+    assert {item["what"].split(" to share")[0].split(" a request")[0] for item in log["items"]} == {
+        "Answered", "Asked for your permission", "Gave permission"}

@@ -64,7 +64,7 @@ def test_a_parent_withdraws_a_permission_without_javascript(visitor_factory: Any
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     visitor.click("a[href$='/access']")
     first = page.locator("#access-history li").first.inner_text()
-    assert "Permission was withdrawn" in first and "By you" in first
+    assert "Withdrew the permission to share" in first and "By you" in first
 
 
 def test_a_young_person_sees_his_own_pages(visitor_factory: Any) -> None:

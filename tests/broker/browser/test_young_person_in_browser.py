@@ -71,4 +71,5 @@ def test_a_young_person_takes_over_at_16(visitor_factory: Any, live_app: tuple[A
     assert "0 requests waiting for your answer" in page.inner_text("#children")
     jordan.click("#children a[href$='/access']")
     history = page.inner_text("#access-history")
-    assert "permission ran out" in history.lower() or "Permission ran out" in history
+    assert "Ended a permission a parent gave, as the young person now makes these decisions" in history
+    assert "your child" not in history

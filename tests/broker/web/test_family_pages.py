@@ -156,8 +156,8 @@ def test_withdraw_with_a_confirmation(signed_in: Callable[[str], TestClient]) ->
 def test_access_history_newest_first_in_plain_words(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("emma.walsh")
     page = client.get(f"/family/{LEO}/access").text
-    withdrawn = page.index("Permission was withdrawn")
-    granted = page.index("Permission was given")
+    withdrawn = page.index("Withdrew the permission to share")
+    granted = page.index("Gave permission to share")
     assert "By you." in page
     assert withdrawn < granted
     assert "EDU_ATTENDANCE" not in page

@@ -155,23 +155,35 @@ def test_break_glass_queue_and_review(auditor: TestClient, access_id: str, datab
     assert auditor.get(f"/ig/break-glass/{demo_id('nothing')}").status_code == 404
 
 
-def test_reports_list_denials_and_unusual_volumes(auditor: TestClient, database: Database) -> None:
-    from audit import service as audit_service
-    from audit.events import AuditEvent
-    with database.unit_of_work() as session:
-        for username, count in (("sen.caseworker", 2), ("sc.caseworker", 2), ("ep.psychologist", 3),
-                                ("safeguarding.lead", 40)):
-            for n in range(count):
-                audit_service.append(session, AuditEvent(
-                    event_type="bundle.read", outcome="success", actor_username=username, subject_id=f"child-{n}"))
-        audit_service.append(session, AuditEvent(event_type="gather.decided", outcome="deny",
-                                                 actor_username="sen.caseworker", subject_id="child-1"))
+def _decide(client: TestClient, headers: dict[str, str], categories: list[str]) -> int:
+    body = {"subject_id": str(demo_id("person:amelia")), "recipient_organisation_id": str(demo_id("org:NCC-SEN")),
+            "purpose": "EHC_NEEDS_ASSESSMENT", "holder_organisation_id": str(demo_id("org:NCC-EPS")),
+            "categories": categories}
+    return client.post("/api/v1/decisions", json=body, headers=headers).status_code
+
+
+def test_reports_count_refusals_only_and_unusual_volumes(
+    auditor: TestClient, client: TestClient, auth_headers, database: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    """Real decisions: permits (Amelia's family allowed EP advice), one denial (social care plan,
+    not allowed) and one refused request (a parent may not ask for a decision)."""
+    for username, permits in (("sen.caseworker", 30), ("sc.caseworker", 2), ("ep.psychologist", 3)):
+        for _ in range(permits):
+            assert _decide(client, auth_headers(username), ["EP_ADVICE"]) == 200
+    assert _decide(client, auth_headers("sen.caseworker"), ["SC_PLAN"]) == 200
+    assert _decide(client, auth_headers("sarah.clarke"), ["EP_ADVICE"]) == 403
+    assert len(_events(database, "decision.made")) == 36
+
     page = auditor.get("/ig/reports")
     assert page.status_code == 200
     unusual = page.text.split('id="unusual-list"')[1].split("</ul>")[0]
-    assert "safeguarding.lead" in unusual and "sen.caseworker" not in unusual
+    assert "sen.caseworker" in unusual and "sc.caseworker" not in unusual
     denials = page.text.split('id="denials-list"')[1].split("</ul>")[0]
-    assert "gather.decided" in denials and "deny" in denials
+    lines = re.findall(r"</a>: ([A-Za-z ]+) \(([a-z_.]+)\), ([a-z]+), by ([a-z.]+)", denials)
+    assert sorted(lines) == [("Access decision", "decision.made", "deny", "sen.caseworker"),
+                             ("Request refused", "request.refused", "refused", "sarah.clarke")]
+    assert "Denials and refusals (2)" in page.text
+    assert _events(database, "audit.reported")[-1].details_data["denials"] == 2
     bad = auditor.get("/ig/reports", params={"multiple": "lots", "to-day": "1", "to-month": "1", "to-year": "2020",
                                              "from-day": "2", "from-month": "1", "from-year": "2020"})
     assert bad.status_code == 422
