@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from adapters.models import IdentityLink
 from audit.models import AuditEntry
 from broker.assessments import service as assessments
-from broker.assessments.schemas import AssessmentCreate
+from broker.assessments.schemas import AssessmentCreate, Decision, Step, StepCreate
 from broker.auth.principal import Principal, Role
 from broker.dev.browser import DESKTOP, PHONE
 from broker.dev.demo import demo_id
@@ -265,16 +265,22 @@ def test_reloading_a_gather_answer_does_not_gather_again(visitor_factory: Any, l
 
 
 def _new_case(live_app: tuple[Any, str], child: str) -> str:
-    """A new case of Sam's (the demo SEN caseworker) for ``child``, as the API would open it (one
-    child per run: a child has one open case at a time)."""
+    """A new case of Sam's (the demo SEN caseworker) for ``child``, as the API would open it. A
+    child has one open case at a time: a case an earlier journey opened for the child is ended
+    first, as a caseworker would end it (a decision not to assess)."""
     app, _ = live_app
     sam = Principal(user_id=demo_id("user:sen.caseworker"), username="sen.caseworker",
                     display_name="Sam Okafor (SEN caseworker)", role=Role.caseworker,
                     organisation_id=demo_id("org:NCC-SEN"))
     today = council_today()
+    subject = demo_id(f"person:{child}")
     with app.state.database.unit_of_work() as session:
+        earlier = assessments.open_case_for(session, sam, subject, "EHC_NEEDS_ASSESSMENT")
+        if earlier is not None:
+            assessments.record_step(session, sam, earlier.id, StepCreate(
+                step=Step.decision_to_assess, completed_on=today, decision=Decision.not_assess), today)
         case = assessments.open_assessment(session, sam, AssessmentCreate(
-            subject_id=demo_id(f"person:{child}"), received_on=today - timedelta(days=4)), today)
+            subject_id=subject, received_on=today - timedelta(days=4)), today)
         return str(case.id)
 
 
