@@ -17,13 +17,13 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from broker.dev.demo import seed
+from broker.dev.demo import demo_id, seed
 from broker.dev.demo_case import HOLDERS, PARENT, open_leos_case
 from broker.gathering.models import GatheredItem
 from broker.platform.db import Database, normalise_database_url
 from broker.platform.settings import Settings
 from tests.broker.faults.processes import BrokerProcess, free_port
-from tests.broker.faults.writes import AMELIA, SCHOOL, SEN, WriteStream, assert_nothing_half_written, grant_body, stored
+from tests.broker.faults.writes import AMELIA, SEN, WriteStream, assert_nothing_half_written, grant_body, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -57,10 +57,22 @@ def brokers(postgres_databases, tmp_path: Path, development_keys: Path) -> Itera
         postgres_databases.drop(url)
 
 
+# Social care's assessment rests on the family's permission (a school's education records go to
+# the SEN team on the council's statutory duty, whatever the permissions say).
+SOCIAL_CARE = str(demo_id("org:NCC-CSC"))
+
+
+def _social_care_grant() -> dict[str, object]:
+    body = grant_body()
+    body["scope"] = [{"data_category": "SC_ASSESSMENT", "purpose": "EHC_NEEDS_ASSESSMENT",
+                      "recipient_organisation_id": SEN, "holder_organisation_id": SOCIAL_CARE}]
+    return body
+
+
 def _decision(client: httpx.Client) -> bool:
     response = client.post("/api/v1/decisions", json={
         "subject_id": AMELIA, "recipient_organisation_id": SEN, "purpose": "EHC_NEEDS_ASSESSMENT",
-        "holder_organisation_id": SCHOOL, "categories": ["EDU_ATTENDANCE"]})
+        "holder_organisation_id": SOCIAL_CARE, "categories": ["SC_ASSESSMENT"]})
     assert response.status_code == 200, response.text
     return response.json()["categories"][0]["permitted"]
 
@@ -95,7 +107,7 @@ def test_audit_numbering_withdrawal_and_gathering_stay_correct_across_two_proces
             if consent["status"] == "active":
                 family_a.post(f"/api/v1/consents/{consent['id']}/withdraw", json={}).raise_for_status()
         assert not _decision(caseworker_b)
-        granted = family_a.post("/api/v1/consents", json=grant_body())
+        granted = family_a.post("/api/v1/consents", json=_social_care_grant())
         assert granted.status_code == 201
         assert _decision(caseworker_b)
         family_a.post(f"/api/v1/consents/{granted.json()['id']}/withdraw", json={}).raise_for_status()
