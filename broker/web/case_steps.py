@@ -14,6 +14,7 @@ from broker.assessments import service as assessments
 from broker.assessments.models import Assessment
 from broker.assessments.schemas import StepCreate
 from broker.assessments.service import StepChoice
+from broker.auth.principal import Principal
 from broker.platform.clock import council_today
 from broker.platform.db import SessionDep
 from broker.platform.errors import Conflict, InvalidInput
@@ -45,6 +46,14 @@ def _read(state: FormState, case: Assessment) -> tuple[StepChoice, date] | None:
     return choice, completed
 
 
+def _posted(session: SessionDep, caller: Principal, assessment_id: uuid.UUID,
+            form: VerifiedForm) -> tuple[Assessment, FormState, tuple[StepChoice, date] | None]:
+    """The caller's case, the posted form, and the step and date it gives (None with its errors)."""
+    case = own_case(session, caller, assessment_id)
+    state = FormState.from_form(form)
+    return case, state, _read(state, case)
+
+
 @router.get("/assessments/{assessment_id}/steps/new", response_class=HTMLResponse)
 def step_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
     """Record a statutory step: the steps that may come next on this case."""
@@ -55,9 +64,7 @@ def step_form(request: Request, caller: Caseworker, assessment_id: uuid.UUID, se
 def check_step(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
                session: SessionDep) -> HTMLResponse:
     """Check your answers: what the step stops, whether it ends the case, and what the family is told."""
-    case = own_case(session, caller, assessment_id)
-    state = FormState.from_form(form)
-    read = _read(state, case)
+    case, state, read = _posted(session, caller, assessment_id, form)
     if read is None:
         return _form_page(request, case, state)
     choice, completed = read
@@ -71,9 +78,7 @@ def check_step(request: Request, caller: Caseworker, assessment_id: uuid.UUID, f
 def record_step(request: Request, caller: Caseworker, assessment_id: uuid.UUID, form: VerifiedForm,
                 session: SessionDep) -> Response:
     """Record the checked step; it stops its clock on the case page, and may end the case."""
-    case = own_case(session, caller, assessment_id)
-    state = FormState.from_form(form)
-    read = _read(state, case)
+    case, state, read = _posted(session, caller, assessment_id, form)
     if read is None:
         return _form_page(request, case, state)
     choice, completed = read
